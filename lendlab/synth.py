@@ -70,7 +70,7 @@ POLICY = {"fico_min": 660, "dti_max": 40.0, "inquiries_max": 6}
 #: to the highest band; the rest are assumptions. ``extra`` terms are the world's own additions
 #: (documented in the data card) that give the bureau fields a role beyond the research formula.
 PD_MODEL = {
-    "intercept": -1.80,
+    "intercept": -2.2,
     "fico_per_point": -0.016,  # (fico - 700)
     "dti_per_point": 0.030,  # (dti - 18)
     "term_60": 0.50,
@@ -82,7 +82,19 @@ PD_MODEL = {
     "extra_delinquency": 0.10,  # per delinquency in 2 years
     "extra_returning": -0.25,  # returning customer, known payer
     "extra_unknown_employment": 0.15,
-    "frailty_sd": 0.55,  # unobserved heterogeneity: no model sees it
+    # Non-additive risk a linear scorecard cannot fully see (a tree model can): payment shock
+    # above 8% of monthly income, credit hunger (inquiries while near the limit), thin files
+    # with short employment.
+    "extra_payment_shock": 6.0,  # per unit of (payment-to-income - 0.08), when positive
+    "extra_credit_hunger": 0.3,  # per inquiry when revol_util > 70
+    "extra_stretched": 0.5,  # score below 690 and DTI above 25
+    "extra_thin_new_job": 0.6,  # open_accounts <= 4 and employed < 2 years
+    # Data the champion scorecard does not use but a challenger can: acquisition channel and
+    # the gap between stated and verified income (NaN compares False: unverified adds nothing).
+    "extra_channel_broker": 0.35,
+    "extra_channel_partner": 0.15,
+    "extra_income_overstated": 0.6,  # verified income more than 15% below stated
+    "frailty_sd": 0.8,  # unobserved heterogeneity: no model sees it
 }
 
 # Seasoning: cumulative bad rate by month on book (LendingClub vintages, research file §2),
@@ -125,7 +137,7 @@ _DTI_BY_Z = stats.beta.ppf(special.ndtr(np.linspace(_Z_LO, _Z_HI, 8193)), 2.78, 
 # Inquiries are Poisson(0.66): a copula normal above the k-th cut means more than k inquiries.
 _INQ_CUTS = special.ndtri(np.clip(stats.poisson.cdf(np.arange(0, 30), 0.66), 0, 1 - 1e-16))
 
-_GRADE_NOISE = 0.70  # how blurred the incumbent pricing model's view of risk is
+_GRADE_NOISE = 0.5  # how blurred the incumbent pricing model's view of risk is
 
 
 def _validate_n(n: object) -> int:
@@ -286,8 +298,16 @@ def generate(
         + m["extra_delinquency"] * delinq
         + m["extra_returning"] * returning
         + m["extra_unknown_employment"] * emp_unknown
-        + m["frailty_sd"] * noise[4]
+        + m["extra_payment_shock"] * np.clip(_pti(loan, income, fico, term) - 0.08, 0.0, 0.12) * (fico < 700)
+        + m["extra_credit_hunger"] * inquiries * (revol_util > 70.0)
+        + m["extra_stretched"] * ((fico < 690) & (dti > 25.0))
+        + m["extra_thin_new_job"] * ((open_accounts <= 4) & (np.nan_to_num(emp, nan=6.0) < 2))
+        + m["extra_channel_broker"] * (channel == 3)
+        + m["extra_channel_partner"] * (channel == 2)
+        + m["extra_income_overstated"] * (verified_income < 0.85 * income)
     )
+    visible = logit  # what a model of the application data could know
+    logit = visible + m["frailty_sd"] * noise[4]
     pd_true = np.round(special.expit(logit), 6)
     defaulted = (rng.random(n) < pd_true).astype(np.int8)
     months_to_default = _months_to_default(rng, term, defaulted)
@@ -297,10 +317,10 @@ def generate(
         & (dti <= POLICY["dti_max"])
         & (inquiries <= POLICY["inquiries_max"])
     )
-    # Pricing grade from the incumbent model: a noisy view of the true risk, cut so that the
-    # approved book carries LendingClub's grade mix.
+    # Pricing grade from the incumbent model: a noisy view of the risk visible in the
+    # application (never the frailty), cut so the approved book has LendingClub's grade mix.
     noise = rng.standard_normal((3, n))
-    risk_view = logit + _GRADE_NOISE * noise[0]
+    risk_view = visible + _GRADE_NOISE * noise[0]
     basis = risk_view[approved] if approved.any() else risk_view
     grade = np.zeros(n, dtype=np.int8)
     for cut in np.quantile(basis, np.cumsum(_GRADE_MIX)[:-1]):
@@ -358,6 +378,21 @@ def _months_to_default(
     out = np.full(term.shape, np.nan)
     out[bad] = np.clip(month, 5.0, bad_term)
     return out
+
+
+def _pti(loan: np.ndarray, income: np.ndarray, fico: np.ndarray, term: np.ndarray) -> np.ndarray:
+    """Monthly instalment over monthly income, at an APR that falls with the score (6%-30%)."""
+    return loan * _ANNUITY[(term == 60).astype(np.int64), fico - 300] / (income / 12.0)
+
+
+def _annuity_table() -> np.ndarray:
+    """Monthly payment per dollar borrowed, by [term is 60 months, fico - 300]."""
+    apr = np.clip(0.30 - 0.0008 * (np.arange(300, 851) - 600.0), 0.06, 0.30)
+    r = apr / 12.0
+    return np.stack([r / (1.0 - (1.0 + r) ** -t) for t in (36.0, 60.0)])
+
+
+_ANNUITY = _annuity_table()
 
 
 def _lookup(u: np.ndarray, table: np.ndarray) -> np.ndarray:
