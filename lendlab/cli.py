@@ -1,0 +1,186 @@
+"""``lendlab``: the command line for the lab environment.
+
+::
+
+    lendlab data --out datasets          write the reference datasets (+ sha256)
+    lendlab data --check datasets        regenerate in memory and compare; exit 1 if different
+    lendlab labs build [--check]         solutions/ -> labs/ (--check: list stale labs, exit 1)
+    lendlab labs run [WEEK ...]          run labs (or --solutions) headless, a verdict per notebook
+    lendlab doctor                       is the 'lendlab' kernel this environment's Python?
+
+Example
+-------
+>>> main(["labs", "run", "--timeout", "0"])
+Traceback (most recent call last):
+...
+SystemExit: 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+__all__ = ["main", "build_parser"]
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive seconds, got {text!r}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argparse parser for ``lendlab`` (exposed for tests and docs)."""
+    parser = argparse.ArgumentParser(
+        prog="lendlab", description="ML operations labs for lending SREs."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    data = sub.add_parser("data", help="build or verify the reference datasets")
+    mode = data.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--out", metavar="DIR", help="write the datasets to DIR")
+    mode.add_argument("--check", metavar="DIR", help="verify DIR against a fresh build")
+
+    labs = sub.add_parser("labs", help="build labs from solutions, or run notebooks headless")
+    labs_sub = labs.add_subparsers(dest="labs_command", required=True, metavar="ACTION")
+    build = labs_sub.add_parser("build", help="generate labs/ from solutions/")
+    build.add_argument("--solutions", default="solutions", metavar="DIR")
+    build.add_argument("--labs", default="labs", metavar="DIR")
+    build.add_argument(
+        "--check", action="store_true", help="write nothing; list stale labs and exit 1 if any"
+    )
+
+    run = labs_sub.add_parser("run", help="execute notebooks headless through papermill")
+    run.add_argument("weeks", nargs="*", metavar="WEEK", help="1, 01 or week01 (default: all)")
+    run.add_argument("--solutions", action="store_true", help="run solutions/ instead of labs/")
+    run.add_argument("--dir", default=None, metavar="DIR", help="folder of notebooks to run")
+    run.add_argument("--seed", type=int, default=None, help="inject seed=N as a parameter")
+    run.add_argument("--strict", action="store_true", help="LENDLAB_STRICT=1: checks raise")
+    run.add_argument("--out", default="runs", metavar="DIR", help="executed copies (default runs/)")
+    run.add_argument(
+        "--timeout", type=_positive, default=120, metavar="S", help="seconds per cell (120)"
+    )
+    run.add_argument("--kernel", default="lendlab", help=argparse.SUPPRESS)
+
+    sub.add_parser("doctor", help="check that the 'lendlab' kernel runs this environment")
+    return parser
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _data(args: argparse.Namespace) -> int:
+    from lendlab import datasets  # lazy: building data imports the whole world model
+
+    if args.out:
+        paths = datasets.build(args.out)
+        for path in sorted(Path(p) for p in paths):
+            print(f"{_sha256(path)}  {path}")
+        return 0
+    problems = datasets.verify(args.check)
+    for problem in problems:
+        print(f"DIFFERS: {problem}")
+    if problems:
+        print(f"{len(problems)} dataset problem(s) in {args.check}", file=sys.stderr)
+        return 1
+    print(f"datasets in {args.check}: ok (match a fresh build)")
+    return 0
+
+
+def _labs_build(args: argparse.Namespace) -> int:
+    from lendlab import authoring
+
+    try:
+        if args.check:
+            stale = authoring.stale_labs(args.solutions, args.labs)
+            for line in stale:
+                print(f"STALE: {line}")
+            if stale:
+                print(
+                    f"{len(stale)} lab(s) out of date: run `lendlab labs build` and commit",
+                    file=sys.stderr,
+                )
+                return 1
+            print(f"labs in {args.labs}: up to date")
+            return 0
+        for path in authoring.build_labs(args.solutions, args.labs):
+            print(f"wrote {path}")
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _labs_run(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from lendlab import notebooks
+
+    kind = "solutions" if args.solutions else "labs"
+    folder = Path(args.dir or kind)
+    try:
+        paths = notebooks.resolve_weeks(args.weeks, folder)
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if not paths:
+        print(f"error: no week*.ipynb notebooks in {folder}", file=sys.stderr)
+        return 1
+    params = {} if args.seed is None else {"seed": args.seed}
+    failures = 0
+    bar = tqdm(paths, desc=f"running {kind}", unit="notebook", file=sys.stderr)
+    for path in bar:
+        bar.set_postfix_str(path.stem)
+        run = notebooks.run_notebook(
+            path,
+            out_path=Path(args.out) / kind / path.name,
+            parameters=params,
+            strict=args.strict,
+            kernel_name=args.kernel,
+            timeout=args.timeout,
+        )
+        reason = run.error
+        if reason is None and not run.checks:
+            reason = "no checks printed; every lab has graded exercises"
+        elif reason is None and args.solutions and run.counts["correct"] != len(run.checks):
+            reason = "every check in a solution must be Correct"
+        elif reason is None and (run.counts["not_ready"] or run.counts["error"]):
+            reason = "a check could not run (Not ready / Could not check)"
+        if reason:
+            failures += 1
+            tqdm.write(f"FAIL {path.stem} ({run.seconds:.1f} s, {run.summary()}): {reason}")
+            tqdm.write(f"     executed copy: {run.out_path}")
+        else:
+            tqdm.write(f"PASS {path.stem} ({run.seconds:.1f} s, {run.summary()})")
+    bar.close()
+    print(f"{len(paths) - failures} passed, {failures} failed")
+    return 1 if failures else 0
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    from lendlab.doctor import run_doctor
+
+    return run_doctor()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``lendlab`` with ``argv`` (default: the command line); return the exit code."""
+    args = build_parser().parse_args(argv)
+    if args.command == "data":
+        return _data(args)
+    if args.command == "labs":
+        return _labs_build(args) if args.labs_command == "build" else _labs_run(args)
+    return _doctor(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
