@@ -308,6 +308,7 @@ def expect_set(answer: Any, expected: Iterable[Any], *, what: str = "your answer
     Examples
     --------
     >>> expect_set(["FICO", "dti"], {"dti", "fico"})
+    >>> expect_set({"fico", "dti"}, ["dti", "fico"])
     >>> try:
     ...     expect_set(["fico", "grade"], {"fico", "dti"})
     ... except Incorrect as exc:
@@ -319,7 +320,9 @@ def expect_set(answer: Any, expected: Iterable[Any], *, what: str = "your answer
     ):
         raise Incorrect(f"expected a collection (set or list), got {_describe(answer)}")
     try:
-        given = {_normalise_item(a) for a in np.asarray(answer, dtype=object).ravel().tolist()}
+        # np.asarray(set) wraps the whole set as one item: make it a list first.
+        items = list(answer) if isinstance(answer, (set, frozenset)) else answer
+        given = {_normalise_item(a) for a in np.asarray(items, dtype=object).ravel().tolist()}
     except TypeError:
         raise Incorrect(
             f"{what} holds items that cannot be compared (lists inside a list?)"

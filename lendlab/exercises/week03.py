@@ -1,0 +1,670 @@
+"""Week 3: how ML systems fail in production (the checks behind the lab).
+
+The lab ``solutions/week03_production_failures.ipynb`` fits the champion
+:class:`lendlab.models.Scorecard` on a matured 2021 development sample, runs it in production
+for 2024-2025 (:func:`lendlab.decision_log.decision_log` writes the decision log), lets a
+macro shock change outcomes in spring 2025 (``incidents.inject(..., "concept_shift")``) and
+looks at the book the way the lender can on 1 January 2026: vintage curves, proxy metrics,
+early-payment default, a label-free performance estimate from calibrated PDs, and a
+reconciliation of served features against the offline feature job (training-serving skew).
+
+In the lab::
+
+    from lendlab.exercises import week03 as ex
+    ex.bind(log=log, book=book, booked=booked, perf=perf, ...)
+    ex.q1.check(lost_fields)
+
+Every expected answer is computed from the bound data, so the checks hold for any seed.
+:func:`build_context` rebuilds what the lab binds (the common exercise test uses it with
+another seed and a small ``n``). :func:`offline_feature_job` is the lab's simulated nightly
+feature job; which column it gets wrong is drawn from the seed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from lendlab import decision_log as dl
+from lendlab import incidents, synth
+from lendlab.exercises._core import (
+    Incorrect,
+    Question,
+    Week,
+    expect_choice,
+    expect_number,
+    expect_set,
+)
+
+__all__ = [
+    "COHORTS",
+    "PROPOSED_SCHEMA",
+    "SETTINGS",
+    "SKEW_COLUMNS",
+    "bind",
+    "build_context",
+    "offline_feature_job",
+    "q1",
+    "q2",
+    "q3",
+    "q4",
+    "q5",
+    "q6",
+    "q7",
+    "q8",
+    "q9",
+]
+
+# --------------------------------------------------------------------------- the lab's world
+
+#: The settings the lab uses (its setup cell shows the same values).
+SETTINGS: dict[str, Any] = {
+    "dev_start": "2021-01-01",  # development sample: 2021 loans, outcomes matured by now
+    "start": "2024-01-01",  # production: 2024 and 2025 applications
+    "days": 731,
+    "as_of": "2026-01-01",  # the day the lender looks
+    "cutoff": 0.25,  # PD cutoff
+    "review_margin": 0.02,  # PDs within 2 points of the cutoff go to manual review
+    "model_version": "scorecard-2024.01",
+    "shock_start": "2025-03-01",  # the macro shock: outcomes change, inputs do not
+    "shock_end": "2025-06-01",
+    "shock_odds": 2.5,
+    "pre_start": "2024-03-01",  # the 12 months before the shock, for early-payment default
+    "baseline_start": "2024-01-01",  # a quiet half-year for the label-free estimate
+    "baseline_end": "2024-07-01",
+    "dti_tilt": 0.10,  # covariate shift: applicant weight exp(0.10 * dti)
+    "skew_start": "2025-10-01",  # the quarter the offline feature job backfilled
+}
+#: The three cohorts of the label-free estimation section.
+COHORTS: tuple[str, ...] = ("baseline", "covariate_shift", "concept_shift")
+#: Columns the offline feature job can get wrong (one is drawn from the seed).
+SKEW_COLUMNS: tuple[str, ...] = ("inquiries_6m", "emp_length_years", "dti")
+#: A proposal for a slimmer decision log (the lab's question 1 audits it).
+PROPOSED_SCHEMA: tuple[str, ...] = (
+    "application_id",
+    "applied_at",
+    "pd",
+    "decision",
+    "latency_ms",
+    "pod_name",
+    "fico",
+    "annual_income",
+    "dti",
+    "channel",
+    "segment",
+)
+RATE_TOL = 5e-4  # admits rounding to 3 decimals; every plausible slip is further away
+
+
+def _window(frame: pd.DataFrame, start: str, end: str | None = None) -> pd.DataFrame:
+    when = frame["applied_at"]
+    keep = when >= pd.Timestamp(start, tz="UTC")
+    if end is not None:
+        keep &= when < pd.Timestamp(end, tz="UTC")
+    return frame[keep]
+
+
+def offline_feature_job(applications: pd.DataFrame, *, seed: int) -> pd.DataFrame:
+    """The nightly offline feature job: model inputs recomputed from raw sources, keyed by id.
+
+    It is meant to reproduce what the scoring service served, but it carries one defect drawn
+    from ``seed`` (one of :data:`SKEW_COLUMNS`): a 3-month inquiry window instead of 6
+    months, unknown employment written as 0 instead of null, or DTI recomputed from verified
+    instead of stated income. Rows come back in the job's own order (shuffled), so compare on
+    ``application_id``, never by position.
+
+    Parameters
+    ----------
+    applications : DataFrame
+        Applications with ``application_id`` and :data:`lendlab.synth.FEATURES` (the world's
+        values, which the service served), plus ``verified_income``.
+    seed : int
+        Draws the defect and the job's row order.
+
+    Returns
+    -------
+    DataFrame
+        ``application_id`` and the features.
+
+    Examples
+    --------
+    >>> book = synth.generate(2_000, seed=1)
+    >>> job = offline_feature_job(book, seed=1)
+    >>> sorted(job.columns) == sorted(["application_id", *synth.FEATURES])
+    True
+    >>> bool(job["application_id"].is_unique), len(job) == len(book)
+    (True, True)
+    """
+    if not isinstance(applications, pd.DataFrame):
+        raise TypeError(f"applications must be a DataFrame, got {type(applications).__name__}")
+    needed = ["application_id", *synth.FEATURES, "annual_income", "verified_income"]
+    missing = [c for c in dict.fromkeys(needed) if c not in applications.columns]
+    if missing:
+        raise ValueError(f"applications is missing column(s) {missing}; pass world rows")
+    rng = np.random.default_rng([int(seed), 3])
+    defect = SKEW_COLUMNS[int(rng.integers(len(SKEW_COLUMNS)))]
+    job = applications[["application_id", *synth.FEATURES]].reset_index(drop=True).copy()
+    if defect == "inquiries_6m":
+        # the job's window is 3 months: each inquiry of the last 6 months falls in it w.p. 1/2
+        job["inquiries_6m"] = rng.binomial(job["inquiries_6m"].to_numpy(), 0.5).astype(np.int64)
+    elif defect == "emp_length_years":
+        job["emp_length_years"] = job["emp_length_years"].fillna(0.0)
+    else:
+        # debt / verified income where a verification exists, debt / stated income otherwise
+        stated = applications["annual_income"].to_numpy()
+        verified = applications["verified_income"].to_numpy()
+        income = np.where(np.isnan(verified), stated, verified)
+        job["dti"] = np.round(job["dti"].to_numpy() * stated / income, 2)
+    return job.iloc[rng.permutation(len(job))].reset_index(drop=True)
+
+
+def build_context(*, seed: int, n: int) -> dict[str, Any]:
+    """Rebuild the lab's data for ``seed`` and ``n`` (what the lab passes to ``ex.bind``).
+
+    Mirrors the lab cell by cell: a development sample (``n // 2`` applications of 2021) for
+    the champion scorecard; the production world of ``n`` applications over 2024-2025 with a
+    concept shift in spring 2025; the decision log of the applications that passed the
+    knock-out rules; the loans booked (approved) and their performance as of 1 January 2026;
+    the three cohorts of the label-free estimate; the served vs offline features of Q4 2025.
+
+    Examples
+    --------
+    >>> ctx = build_context(seed=3, n=20_000)
+    >>> sorted(k for k in ctx if k in ("log", "book", "perf", "curve"))
+    ['book', 'curve', 'log', 'perf']
+    >>> sorted(ctx["cohorts"]) == sorted(COHORTS)
+    True
+    """
+    from lendlab.models import Scorecard  # lazily: importing a week must stay cheap
+
+    s = SETTINGS
+    dev = synth.generate(n // 2, seed=seed + 1, start=s["dev_start"], days=365)
+    dev = dev[dev["approved_policy"]]
+    card = Scorecard().fit(dev, dev["defaulted"])
+
+    world = synth.generate(n, seed=seed, start=s["start"], days=s["days"])
+    book, _ = incidents.inject(
+        world,
+        "concept_shift",
+        start=s["shock_start"],
+        end=s["shock_end"],
+        seed=seed,
+        odds_ratio=s["shock_odds"],
+    )
+    apps = book[book["approved_policy"]]  # the knock-out rules run before the model
+    log = dl.decision_log(
+        apps,
+        card,
+        cutoff=s["cutoff"],
+        review_margin=s["review_margin"],
+        model_version=s["model_version"],
+    )
+    approved_ids = log.loc[log["decision"] == "approve", "application_id"]
+    booked = book["application_id"].isin(approved_ids)
+    perf = dl.loan_performance(book, s["as_of"], approved=booked)
+    curve = dl.vintage_curve(perf)
+
+    baseline = _window(apps, s["baseline_start"], s["baseline_end"])
+    covariate = baseline.sample(
+        frac=1.0, replace=True, weights=np.exp(s["dti_tilt"] * baseline["dti"]), random_state=seed
+    )
+    concept = _window(apps, s["shock_start"], s["shock_end"])
+    cohorts = {"baseline": baseline, "covariate_shift": covariate, "concept_shift": concept}
+
+    served = _window(log, s["skew_start"])[["application_id", *card.features_]]
+    offline = offline_feature_job(
+        book[book["application_id"].isin(served["application_id"])], seed=seed
+    )
+    return {
+        "card": card,
+        "book": book,
+        "log": log,
+        "booked": booked,
+        "perf": perf,
+        "curve": curve,
+        "cohorts": cohorts,
+        "served": served,
+        "offline": offline,
+        "proposed_schema": list(PROPOSED_SCHEMA),
+        **s,
+    }
+
+
+# --------------------------------------------------------------------------- shared helpers
+
+
+def _distinct(wrong: Sequence[Any], expected: Any, *, tol: float = 0.0) -> list:
+    """Drop wrong answers that happen to equal the expected one on this data."""
+    out = []
+    for w in wrong:
+        if isinstance(w, (int, float, np.floating)) and isinstance(expected, (int, float)):
+            if not math.isfinite(float(w)) or math.isclose(w, expected, rel_tol=0, abs_tol=tol):
+                continue
+        elif isinstance(w, str) and isinstance(expected, str):
+            if w.strip().lower() == expected.strip().lower():
+                continue
+        out.append(w)
+    return out
+
+
+def _expect_rate(answer: Any, expected: float, what: str) -> None:
+    expect_number(answer, expected, rtol=0.0, atol=RATE_TOL, what=what)
+
+
+def _expect_pair(answer: Any, expected: tuple[float, float], what: tuple[str, str]) -> None:
+    if isinstance(answer, (str, bytes)) or not isinstance(
+        answer, (tuple, list, pd.Series, np.ndarray)
+    ):
+        raise Incorrect(f"expected a tuple of two rates, got {type(answer).__name__}")
+    values = list(answer)
+    if len(values) != 2:
+        raise Incorrect(f"expected 2 values (a tuple of two rates), got {len(values)}")
+    _expect_rate(values[0], expected[0], what[0])
+    _expect_rate(values[1], expected[1], what[1])
+
+
+def _distinct_pairs(
+    candidates: Sequence[tuple[float, float]], expected: tuple[float, float]
+) -> list:
+    """Drop candidate pairs that match the expected pair within the tolerance on this data."""
+    return [
+        c
+        for c in candidates
+        if not (abs(c[0] - expected[0]) <= RATE_TOL and abs(c[1] - expected[1]) <= RATE_TOL)
+    ]
+
+
+def _approve_below(ctx: Mapping[str, Any]) -> float:
+    return float(ctx["cutoff"]) - float(ctx["review_margin"])
+
+
+def _latest_month(log: pd.DataFrame) -> pd.DataFrame:
+    when = log["applied_at"]
+    month = when.dt.year * 12 + when.dt.month
+    return log[month == month.max()]
+
+
+def _month6(curve: pd.DataFrame) -> pd.Series:
+    at6 = curve[curve["months_on_book"] == 6]
+    return at6.set_index("vintage")["cum_bad_rate"]
+
+
+def _cohort_numbers(ctx: Mapping[str, Any]) -> pd.DataFrame:
+    """Label-free estimate vs the (future) truth per cohort."""
+    cut = _approve_below(ctx)
+    rows = {}
+    for name in COHORTS:
+        cohort = ctx["cohorts"][name]
+        p = np.asarray(ctx["card"].predict_pd(cohort), dtype=float)
+        est = dl.expected_outcomes(p, cutoff=cut)
+        actual = float(cohort["defaulted"].to_numpy()[p < cut].mean())
+        rows[name] = {
+            "estimated": float(est["expected_bad_rate_approved"]),
+            "actual": actual,
+            "mean_pd_all": float(p.mean()),
+            "estimated_at_cutoff": float(p[p < float(ctx["cutoff"])].mean()),
+        }
+    return pd.DataFrame(rows).T
+
+
+def _mismatch(served: pd.DataFrame, offline: pd.DataFrame, *, nan_equal: bool = True) -> pd.Series:
+    """Share of applications whose served and recomputed values differ, per column."""
+    both = served.merge(offline, on="application_id", suffixes=("_served", "_offline"))
+    shares = {}
+    for col in served.columns:
+        if col == "application_id":
+            continue
+        a, b = both[f"{col}_served"], both[f"{col}_offline"]
+        differ = a.ne(b)
+        if nan_equal:
+            differ &= ~(a.isna() & b.isna())
+        shares[col] = float(differ.mean())
+    return pd.Series(shares, name="mismatch_share")
+
+
+def _skewed_column(ctx: Mapping[str, Any]) -> str:
+    shares = _mismatch(ctx["served"], ctx["offline"])
+    if not (shares > 0).any():
+        raise ValueError("served and offline features agree everywhere; nothing to find")
+    return str(shares.idxmax())
+
+
+# --------------------------------------------------------------------------- questions
+
+
+class LostFields(Question):
+    title = "what a slimmer decision log would lose"
+    hints = (
+        "Compare the columns of the decision log you built with the proposal: which of our "
+        "columns does the proposal not keep? Extra fields in the proposal do not matter.",
+        "lost_fields = set(log.columns) - set(proposed_schema)",
+    )
+    solution_code = "lost_fields = set(log.columns) - set(proposed_schema)"
+    requires = ("log", "proposed_schema")
+
+    def expected(self, ctx: Mapping[str, Any]) -> set:
+        return set(ctx["log"].columns) - set(ctx["proposed_schema"])
+
+    def compare(self, answer: Any, expected: set, ctx: Mapping[str, Any]) -> None:
+        if isinstance(answer, (set, frozenset)):
+            # _core.expect_set reads a set through np.asarray, which wraps it whole
+            answer = sorted(answer, key=str)
+        expect_set(answer, expected, what="your set of lost fields")
+
+    def wrong_answers(self, ctx: Mapping[str, Any]) -> list:
+        lost = self.expected(ctx)
+        core_only = lost & set(dl.LOG_COLUMNS)  # forgot the input snapshot
+        extras = set(ctx["proposed_schema"]) - set(ctx["log"].columns)  # the wrong direction
+        both_ways = lost | extras  # symmetric difference
+        return [core_only, extras, both_ways]
+
+
+class Month12BadRate(Question):
+    title = "oldest vintage's bad rate at month 12"
+    hints = (
+        "Read the vintage curve, not the dashboard: the oldest vintage's cumulative bad rate "
+        "when it was 12 months on book (not its bad rate today, at ~2 years on book).",
+        "oldest = curve['vintage'].min(); curve.loc[(curve['vintage'] == oldest) & "
+        "(curve['months_on_book'] == 12), 'cum_bad_rate'].item()",
+    )
+    solution_code = """oldest_vintage = curve["vintage"].min()
+month12_bad_rate = curve.loc[
+    (curve["vintage"] == oldest_vintage) & (curve["months_on_book"] == 12), "cum_bad_rate"
+].item()"""
+    requires = ("curve", "perf")
+
+    def expected(self, ctx: Mapping[str, Any]) -> float:
+        curve = ctx["curve"]
+        oldest = curve["vintage"].min()
+        return float(
+            curve.loc[
+                (curve["vintage"] == oldest) & (curve["months_on_book"] == 12), "cum_bad_rate"
+            ].item()
+        )
+
+    def compare(self, answer: Any, expected: float, ctx: Mapping[str, Any]) -> None:
+        _expect_rate(answer, expected, "the month-12 bad rate")
+
+    def wrong_answers(self, ctx: Mapping[str, Any]) -> list:
+        expected = self.expected(ctx)
+        curve, perf = ctx["curve"], ctx["perf"]
+        oldest = curve["vintage"].min()
+        so_far = float(perf.loc[perf["vintage"] == oldest, "bad_so_far"].mean())  # today
+        pooled = float(curve.loc[curve["months_on_book"] == 12, "cum_bad_rate"].mean())
+        newest_at_12 = float(
+            curve.loc[curve["months_on_book"] == 12].sort_values("vintage")["cum_bad_rate"].iloc[-1]
+        )
+        return _distinct([so_far, 100 * expected, pooled, newest_at_12], expected, tol=RATE_TOL)
+
+
+class WorstAtMonth6(Question):
+    title = "worst vintage at equal months on book"
+    hints = (
+        "Compare like with like: take every vintage's cumulative bad rate at the same month "
+        "on book (6) and pick the highest. The dashboard's bad-rate-so-far favours old loans.",
+        "at6 = curve[curve['months_on_book'] == 6]; "
+        "at6.loc[at6['cum_bad_rate'].idxmax(), 'vintage']",
+    )
+    solution_code = """at6 = curve[curve["months_on_book"] == 6]
+worst_vintage = at6.loc[at6["cum_bad_rate"].idxmax(), "vintage"]"""
+    requires = ("curve",)
+
+    def expected(self, ctx: Mapping[str, Any]) -> str:
+        at6 = _month6(ctx["curve"])
+        return str(at6.idxmax())
+
+    def compare(self, answer: Any, expected: str, ctx: Mapping[str, Any]) -> None:
+        at6 = _month6(ctx["curve"])
+        if not isinstance(answer, str):
+            raise Incorrect(
+                f"expected a vintage label such as '2024-07' (str), got {type(answer).__name__}"
+            )
+        given = answer.strip()
+        if given not in at6.index:
+            raise Incorrect(
+                f"{given!r} is not a vintage with 6 months on book; use labels like "
+                f"{at6.index[0]!r} from curve['vintage']"
+            )
+        if not math.isclose(at6[given], at6.max(), rel_tol=0, abs_tol=1e-12):
+            raise Incorrect(
+                f"vintage {given} is not the worst at month 6 on book; compare every vintage "
+                "at the same month on book"
+            )
+
+    def wrong_answers(self, ctx: Mapping[str, Any]) -> list:
+        at6 = _month6(ctx["curve"])
+        worst = at6[np.isclose(at6, at6.max(), rtol=0, atol=1e-12)].index
+        naive = dl.bad_rate_by_vintage(ctx["perf"])
+        naive_worst = str(naive.loc[naive["bad_rate_so_far"].idxmax(), "vintage"])
+        candidates = [naive_worst, str(at6.index[-1]), str(at6.idxmin()), str(at6.index[0])]
+        return [c for c in dict.fromkeys(candidates) if c not in worst]
+
+
+class LatestMonthMix(Question):
+    title = "approval and manual-review rate, latest month"
+    hints = (
+        "Proxies before labels: in the log's latest calendar month, the share of all logged "
+        "applications approved and the share sent to manual review (both out of everything "
+        "decided that month).",
+        "dl.decision_mix(log).iloc[-1][['approval_rate', 'review_rate']] gives both; "
+        "answer a tuple (approval_rate, review_rate) of floats.",
+    )
+    solution_code = """latest = dl.decision_mix(log, freq="MS").iloc[-1]
+latest_mix = (latest["approval_rate"], latest["review_rate"])"""
+    requires = ("log",)
+
+    def expected(self, ctx: Mapping[str, Any]) -> tuple[float, float]:
+        last = _latest_month(ctx["log"])["decision"].astype("str")
+        return float((last == "approve").mean()), float((last == "review").mean())
+
+    def compare(self, answer: Any, expected: tuple[float, float], ctx: Mapping[str, Any]) -> None:
+        _expect_pair(answer, expected, ("the approval rate", "the manual-review rate"))
+
+    def wrong_answers(self, ctx: Mapping[str, Any]) -> list:
+        approve, review = self.expected(ctx)
+        last = _latest_month(ctx["log"])["decision"].astype("str")
+        not_declined = last != "decline"
+        review_of_undeclined = float((last[not_declined] == "review").mean())
+        whole = ctx["log"]["decision"].astype("str")
+        candidates = [
+            (approve + review, review),  # counted reviews as approvals
+            (approve, review_of_undeclined),  # review share of the non-declined only
+            (100 * approve, 100 * review),  # percent
+            (float((whole == "approve").mean()), float((whole == "review").mean())),  # all time
+        ]
+        return _distinct_pairs(candidates, (approve, review))
+
+
+class EarlyPaymentDefault(Question):
+    title = "early-payment default before and during the shock"
+    hints = (
+        "Early-payment default is a matured label: only loans with at least 6 months on book "
+        "can be judged, and only defaults within their first 6 months count. "
+        "synth.observed(..., window_months=6) keeps exactly those loans and adds bad_in_window.",
+        "v = synth.observed(book, AS_OF, approved=booked, window_months=6); then the mean of "
+        "between(v, S['pre_start'], S['shock_start'])['bad_in_window'], and the same for "
+        "[shock_start, shock_end); answer (epd_before, epd_during).",
+    )
+    solution_code = """epd_view = synth.observed(book, AS_OF, approved=booked, window_months=6)
+epd_rates = (
+    between(epd_view, S["pre_start"], S["shock_start"])["bad_in_window"].mean(),
+    between(epd_view, S["shock_start"], S["shock_end"])["bad_in_window"].mean(),
+)"""
+    requires = ("book", "booked", "perf", "as_of", "pre_start", "shock_start", "shock_end")
+
+    @staticmethod
+    def _rates(view: pd.DataFrame, flag: str, ctx: Mapping[str, Any]) -> tuple[float, float]:
+        before = _window(view, ctx["pre_start"], ctx["shock_start"])[flag]
+        during = _window(view, ctx["shock_start"], ctx["shock_end"])[flag]
+        return float(before.mean()), float(during.mean())
+
+    def expected(self, ctx: Mapping[str, Any]) -> tuple[float, float]:
+        view = synth.observed(ctx["book"], ctx["as_of"], approved=ctx["booked"], window_months=6)
+        return self._rates(view, "bad_in_window", ctx)
+
+    def compare(self, answer: Any, expected: tuple[float, float], ctx: Mapping[str, Any]) -> None:
+        _expect_pair(answer, expected, ("the EPD rate before the shock", "the EPD rate during it"))
+
+    def wrong_answers(self, ctx: Mapping[str, Any]) -> list:
+        before, during = self.expected(ctx)
+        so_far = self._rates(ctx["perf"], "bad_so_far", ctx)  # every default seen so far
+        lifetime = self._rates(ctx["book"][ctx["booked"]], "defaulted", ctx)  # the future
+        candidates = [
+            so_far,
+            (during, before),  # swapped
+            (100 * before, 100 * during),  # percent
+            lifetime,
+        ]
+        return _distinct_pairs(candidates, (before, during))
+
+
+class CovariateEstimate(Question):
+    title = "label-free estimate of the bad rate, covariate-shifted cohort"
+    hints = (
+        "With calibrated PDs, the expected bad rate among approved loans is the average PD of "
+        "the applications that would be approved. Approval means pd below the cutoff minus the "
+        "review margin.",
+        "p = card.predict_pd(cohorts['covariate_shift']); "
+        "dl.expected_outcomes(p, cutoff=APPROVE_BELOW)['expected_bad_rate_approved']",
+    )
+    solution_code = """p_cov = card.predict_pd(cohorts["covariate_shift"])
+estimated = dl.expected_outcomes(p_cov, cutoff=APPROVE_BELOW)
+covariate_estimate = estimated["expected_bad_rate_approved"]"""
+    requires = ("card", "cohorts", "cutoff", "review_margin")
+
+    def expected(self, ctx: Mapping[str, Any]) -> float:
+        return float(_cohort_numbers(ctx).loc["covariate_shift", "estimated"])
+
+    def compare(self, answer: Any, expected: float, ctx: Mapping[str, Any]) -> None:
+        _expect_rate(answer, expected, "the estimated bad rate")
+
+    def wrong_answers(self, ctx: Mapping[str, Any]) -> list:
+        nums = _cohort_numbers(ctx)
+        expected = float(nums.loc["covariate_shift", "estimated"])
+        return _distinct(
+            [
+                float(nums.loc["covariate_shift", "mean_pd_all"]),  # declined ones too
+                float(nums.loc["covariate_shift", "estimated_at_cutoff"]),  # reviews approved
+                float(nums.loc["baseline", "estimated"]),  # the wrong cohort
+                100 * expected,
+            ],
+            expected,
+            tol=RATE_TOL,
+        )
+
+
+class BlindSpot(Question):
+    title = "where the label-free estimate misses"
+    hints = (
+        "Once the outcomes are in (the world tells us now; the lender learns it over years), "
+        "compare each cohort's estimated bad rate among approved loans with the actual one.",
+        "For each cohort: abs(estimated - actual) with actual = cohort['defaulted'] of the "
+        "approved (pd < APPROVE_BELOW); answer the cohort name with the largest gap.",
+    )
+    solution_code = """gaps = {}
+for name, cohort in cohorts.items():
+    p = card.predict_pd(cohort).to_numpy()
+    approved = p < APPROVE_BELOW
+    gaps[name] = abs(p[approved].mean() - cohort["defaulted"].to_numpy()[approved].mean())
+blind_spot = max(gaps, key=gaps.get)"""
+    requires = ("card", "cohorts", "cutoff", "review_margin")
+
+    def expected(self, ctx: Mapping[str, Any]) -> str:
+        nums = _cohort_numbers(ctx)
+        return str((nums["estimated"] - nums["actual"]).abs().idxmax())
+
+    def compare(self, answer: Any, expected: str, ctx: Mapping[str, Any]) -> None:
+        expect_choice(answer, expected, choices=COHORTS, what="the cohort")
+
+    def wrong_answers(self, ctx: Mapping[str, Any]) -> list:
+        expected = self.expected(ctx)
+        return [c for c in COHORTS if c != expected]
+
+
+class SkewedColumn(Question):
+    title = "the column the offline job gets wrong"
+    hints = (
+        "Join served and recomputed features on application_id (the job's rows are in another "
+        "order) and, column by column, count the rows whose values differ. Two missing values "
+        "are the same value, not a difference.",
+        "both = served.merge(offline, on='application_id', suffixes=('_served', '_offline')); "
+        "for each feature: a.ne(b) & ~(a.isna() & b.isna()); take the column with the most.",
+    )
+    solution_code = """\
+both = served.merge(offline, on="application_id", suffixes=("_served", "_offline"))
+mismatch = {}
+for col in card.features_:
+    a, b = both[f"{col}_served"], both[f"{col}_offline"]
+    mismatch[col] = (a.ne(b) & ~(a.isna() & b.isna())).mean()
+skewed_column = max(mismatch, key=mismatch.get)"""
+    requires = ("served", "offline")
+
+    def expected(self, ctx: Mapping[str, Any]) -> str:
+        return _skewed_column(ctx)
+
+    def compare(self, answer: Any, expected: str, ctx: Mapping[str, Any]) -> None:
+        choices = [c for c in ctx["served"].columns if c != "application_id"]
+        expect_choice(answer, expected, choices=choices, what="the column")
+
+    def wrong_answers(self, ctx: Mapping[str, Any]) -> list:
+        expected = self.expected(ctx)
+        naive = _mismatch(ctx["served"], ctx["offline"], nan_equal=False)
+        by_position = {
+            c: float((ctx["served"][c].to_numpy() != ctx["offline"][c].to_numpy()).mean())
+            for c in naive.index
+        }
+        candidates = [str(naive.drop(expected).idxmax()), max(by_position, key=by_position.get)]
+        candidates += [c for c in SKEW_COLUMNS]
+        return [c for c in dict.fromkeys(candidates) if c != expected]
+
+
+class SkewShare(Question):
+    title = "share of applications where the skewed column differs"
+    hints = (
+        "Same comparison as before, for the one column: after joining on application_id, the "
+        "share of rows whose served and recomputed values differ (two missing values agree).",
+        "a, b = both[f'{skewed}_served'], both[f'{skewed}_offline']; "
+        "(a.ne(b) & ~(a.isna() & b.isna())).mean()",
+    )
+    solution_code = """skewed = max(mismatch, key=mismatch.get)
+a, b = both[f"{skewed}_served"], both[f"{skewed}_offline"]
+skew_share = (a.ne(b) & ~(a.isna() & b.isna())).mean()"""
+    requires = ("served", "offline")
+
+    def expected(self, ctx: Mapping[str, Any]) -> float:
+        return float(_mismatch(ctx["served"], ctx["offline"])[_skewed_column(ctx)])
+
+    def compare(self, answer: Any, expected: float, ctx: Mapping[str, Any]) -> None:
+        _expect_rate(answer, expected, "the mismatch share")
+
+    def wrong_answers(self, ctx: Mapping[str, Any]) -> list:
+        expected = self.expected(ctx)
+        col = _skewed_column(ctx)
+        served, offline = ctx["served"], ctx["offline"]
+        naive = float(_mismatch(served, offline, nan_equal=False)[col])  # NaN != NaN
+        by_position = float((served[col].to_numpy() != offline[col].to_numpy()).mean())
+        rows = float(_mismatch(served, offline)[col] * len(served))  # a count, not a share
+        return _distinct([naive, by_position, rows, 100 * expected], expected, tol=RATE_TOL)
+
+
+_week = Week(
+    "week03",
+    [
+        LostFields(),
+        Month12BadRate(),
+        WorstAtMonth6(),
+        LatestMonthMix(),
+        EarlyPaymentDefault(),
+        CovariateEstimate(),
+        BlindSpot(),
+        SkewedColumn(),
+        SkewShare(),
+    ],
+    build_context=build_context,
+)
+bind = _week.bind
+q1, q2, q3, q4, q5, q6, q7, q8, q9 = _week.questions
