@@ -38,7 +38,10 @@ _COLUMN_NOTES = {
     "applied_at": "application time, UTC",
     "channel": "web / mobile / partner_api / broker",
     "region": "US census region",
-    "segment": "risk segment: returning customer, thin file (<= 6 accounts), prime (fico >= 680), near prime",
+    "segment": (
+        "risk segment: returning customer, thin file (<= 6 accounts), prime (fico >= 680), "
+        "near prime"
+    ),
     "fico": "bureau credit score, 300-850",
     "annual_income": "stated annual income, dollars",
     "income_verification": "verified / source_verified / not_verified",
@@ -84,7 +87,10 @@ def anchor_table(book: pd.DataFrame) -> pd.DataFrame:
     declined = book.loc[~book["approved_policy"]]
     mix = approved["grade"].value_counts(normalize=True).sort_index()
     protected = book["protected_group"] == "protected"
-    air = book.loc[protected, "approved_policy"].mean() / book.loc[~protected, "approved_policy"].mean()
+    air = (
+        book.loc[protected, "approved_policy"].mean()
+        / book.loc[~protected, "approved_policy"].mean()
+    )
 
     def pct(x: float) -> str:
         return f"{100 * x:.1f}%"
@@ -105,7 +111,11 @@ def anchor_table(book: pd.DataFrame) -> pd.DataFrame:
         ("share of 60-month loans", "24%", pct((book["term_months"] == 60).mean())),
         ("eventual bads visible at 12 months on book", "~40%", pct((bads <= 12).mean())),
         ("eventual bads visible at 5 months on book", "~14% (2.5/17.3)", pct((bads <= 5).mean())),
-        ("score, all applicants: mean / sd", "640 / 60", f"{book['fico'].mean():.0f} / {book['fico'].std():.0f}"),
+        (
+            "score, all applicants: mean / sd",
+            "640 / 60",
+            f"{book['fico'].mean():.0f} / {book['fico'].std():.0f}",
+        ),
         (
             "score, approved: mean / median / p1 / p99",
             "696 / 690 / 660 / 800",
@@ -120,11 +130,20 @@ def anchor_table(book: pd.DataFrame) -> pd.DataFrame:
             f"${book['annual_income'].quantile(0.01) / 1e3:.0f}K / "
             f"${book['annual_income'].quantile(0.99) / 1e3:.0f}K",
         ),
-        ("DTI: mean / p99", "~18 / ~38", f"{book['dti'].mean():.1f} / {book['dti'].quantile(0.99):.1f}"),
+        (
+            "DTI: mean / p99",
+            "~18 / ~38",
+            f"{book['dti'].mean():.1f} / {book['dti'].quantile(0.99):.1f}",
+        ),
         ("DTI, declined: mean", "~27", f"{declined['dti'].mean():.1f}"),
         ("loan amount: median", "~$12K", f"${book['loan_amount'].median() / 1e3:.1f}K"),
         ("interest rate, approved: mean", "~13%", f"{approved['interest_rate'].mean():.1f}%"),
-        ("employment length: mean / unknown", "6 / ~6%", f"{book['emp_length_years'].mean():.1f} / {pct(book['emp_length_years'].isna().mean())}"),
+        (
+            "employment length: mean / unknown",
+            "6 / ~6%",
+            f"{book['emp_length_years'].mean():.1f} / "
+            f"{pct(book['emp_length_years'].isna().mean())}",
+        ),
         ("inquiries 6m: mean", "0.66", f"{book['inquiries_6m'].mean():.2f}"),
         ("delinquencies 2y: mean", "0.32", f"{book['delinq_2y'].mean():.2f}"),
         ("open accounts: mean", "~11.6", f"{book['open_accounts'].mean():.1f}"),
@@ -132,11 +151,27 @@ def anchor_table(book: pd.DataFrame) -> pd.DataFrame:
         (
             "home ownership: mortgage / rent / own",
             "49 / 40 / 11%",
-            " / ".join(f"{100 * book['home_ownership'].value_counts(normalize=True)[k]:.0f}" for k in ("mortgage", "rent", "own")) + "%",
+            " / ".join(
+                f"{100 * book['home_ownership'].value_counts(normalize=True)[k]:.0f}"
+                for k in ("mortgage", "rent", "own")
+            )
+            + "%",
         ),
-        ("policy approval rate (all applicants)", "n/a (LendingClub ~10%)", pct(book["approved_policy"].mean())),
-        ("AUC of pd_true on approved loans (ceiling for any model)", "> model AUC ~0.69-0.72", f"{roc_auc_score(bad, approved['pd_true']):.3f}"),
-        ("adverse impact ratio of the rules policy (protected / reference)", "flag below 0.80", f"{air:.3f}"),
+        (
+            "policy approval rate (all applicants)",
+            "n/a (LendingClub ~10%)",
+            pct(book["approved_policy"].mean()),
+        ),
+        (
+            "AUC of pd_true on approved loans (ceiling for any model)",
+            "> model AUC ~0.69-0.72",
+            f"{roc_auc_score(bad, approved['pd_true']):.3f}",
+        ),
+        (
+            "adverse impact ratio of the rules policy (protected / reference)",
+            "flag below 0.80",
+            f"{air:.3f}",
+        ),
     ]
     return pd.DataFrame(rows, columns=["figure", "anchor", "measured"])
 
@@ -159,7 +194,9 @@ def render(*, n: int = REFERENCE["n"], card_rows: int = REFERENCE["card_rows"]) 
 
 def _markdown(frame: pd.DataFrame) -> str:
     lines = ["| " + " | ".join(frame.columns) + " |", "|" + "---|" * len(frame.columns)]
-    lines += ["| " + " | ".join(str(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    lines += [
+        "| " + " | ".join(str(v) for v in row) + " |" for row in frame.itertuples(index=False)
+    ]
     return "\n".join(lines)
 
 
@@ -191,7 +228,8 @@ exercises (adverse impact ratio, proxy-weighted AIR) have something to measure.
 
 ## Files
 
-- `applications.csv`: {n:,} applications, `generate(n={n}, seed={ref['seed']}, start="{ref['start']}", days={ref['days']})`,
+- `applications.csv`: {n:,} applications,
+  `generate(n={n}, seed={ref["seed"]}, start="{ref["start"]}", days={ref["days"]})`,
   ISO-8601 UTC timestamps.
 - `DATA_CARD.md`: this card. Its figures are measured on {card_rows:,} applications with the same
   seed and window.

@@ -35,7 +35,6 @@ __all__ = [
     "POLICY",
     "generate",
     "observed",
-    "rules_policy",
 ]
 
 #: Model inputs a lender has at application time. ``grade`` and ``interest_rate`` are outputs of
@@ -235,7 +234,9 @@ def generate(
         start_ts = pd.Timestamp(start)
     except (ValueError, TypeError) as exc:
         raise ValueError(f"start must be a date such as '2025-01-01', got {start!r}") from exc
-    start_ts = start_ts.tz_localize("UTC") if start_ts.tzinfo is None else start_ts.tz_convert("UTC")
+    start_ts = (
+        start_ts.tz_localize("UTC") if start_ts.tzinfo is None else start_ts.tz_convert("UTC")
+    )
     start_ts = start_ts.normalize()
 
     rng = np.random.default_rng(seed)
@@ -298,7 +299,9 @@ def generate(
         + m["extra_delinquency"] * delinq
         + m["extra_returning"] * returning
         + m["extra_unknown_employment"] * emp_unknown
-        + m["extra_payment_shock"] * np.clip(_pti(loan, income, fico, term) - 0.08, 0.0, 0.12) * (fico < 700)
+        + m["extra_payment_shock"]
+        * np.clip(_pti(loan, income, fico, term) - 0.08, 0.0, 0.12)
+        * (fico < 700)
         + m["extra_credit_hunger"] * inquiries * (revol_util > 70.0)
         + m["extra_stretched"] * ((fico < 690) & (dti > 25.0))
         + m["extra_thin_new_job"] * ((open_accounts <= 4) & (np.nan_to_num(emp, nan=6.0) < 2))
@@ -403,23 +406,6 @@ def _lookup(u: np.ndarray, table: np.ndarray) -> np.ndarray:
     return table[left] + frac * (table[left + 1] - table[left])
 
 
-def rules_policy(book: pd.DataFrame) -> pd.Series:
-    """Approve by the incumbent rules: fico >= 660, dti <= 40 and inquiries_6m <= 6.
-
-    Examples
-    --------
-    >>> book = generate(1_000, seed=2)
-    >>> bool((rules_policy(book) == book["approved_policy"]).all())
-    True
-    """
-    _require(book, ("fico", "dti", "inquiries_6m"), "rules_policy")
-    return (
-        (book["fico"] >= POLICY["fico_min"])
-        & (book["dti"] <= POLICY["dti_max"])
-        & (book["inquiries_6m"] <= POLICY["inquiries_max"])
-    ).rename("approved")
-
-
 def _require(frame: pd.DataFrame, columns: Sequence[str], where: str) -> None:
     if not isinstance(frame, pd.DataFrame):
         raise TypeError(f"{where} needs a pandas DataFrame, got {type(frame).__name__}")
@@ -472,7 +458,9 @@ def observed(
         as_of_ts = pd.Timestamp(as_of)
     except (ValueError, TypeError) as exc:
         raise ValueError(f"as_of must be a date such as '2026-01-01', got {as_of!r}") from exc
-    as_of_ts = as_of_ts.tz_localize("UTC") if as_of_ts.tzinfo is None else as_of_ts.tz_convert("UTC")
+    as_of_ts = (
+        as_of_ts.tz_localize("UTC") if as_of_ts.tzinfo is None else as_of_ts.tz_convert("UTC")
+    )
     if isinstance(approved, str):
         _require(book, (approved,), "observed")
         mask = book[approved]
@@ -490,10 +478,14 @@ def observed(
     seen = view["months_to_default"].to_numpy() <= mob  # NaN compares False: never defaulted
     view["bad_so_far"] = seen.astype(np.int8)
     if window_months is not None:
-        if isinstance(window_months, bool) or not isinstance(window_months, int) or window_months <= 0:
+        if (
+            isinstance(window_months, bool)
+            or not isinstance(window_months, int)
+            or window_months <= 0
+        ):
             raise ValueError(f"window_months must be a positive integer, got {window_months!r}")
         view = view.loc[view["months_on_book"] >= window_months].copy()
-        view["bad_in_window"] = (
-            view["months_to_default"].to_numpy() <= window_months
-        ).astype(np.int8)
+        view["bad_in_window"] = (view["months_to_default"].to_numpy() <= window_months).astype(
+            np.int8
+        )
     return view.drop(columns=[c for c in TRUTH_COLUMNS if c in view.columns])

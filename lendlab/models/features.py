@@ -36,7 +36,9 @@ def _challenger_features() -> tuple[str, ...]:
 CHALLENGER_FEATURES: tuple[str, ...] = _challenger_features()
 
 
-def add_engineered_features(frame: pd.DataFrame, names: tuple[str, ...] | None = None) -> pd.DataFrame:
+def add_engineered_features(
+    frame: pd.DataFrame, names: tuple[str, ...] | None = None
+) -> pd.DataFrame:
     """Return ``frame`` with the engineered columns it lacks (the input is not modified).
 
     ``payment_to_income`` is the monthly instalment at the quoted rate over monthly income;
@@ -63,7 +65,9 @@ def add_engineered_features(frame: pd.DataFrame, names: tuple[str, ...] | None =
         n = out["term_months"].to_numpy(dtype=float)
         with np.errstate(divide="ignore", invalid="ignore"):
             factor = np.where(r > 0, r / (1.0 - (1.0 + r) ** -n), 1.0 / n)
-        out["payment_to_income"] = out["loan_amount"].to_numpy(dtype=float) * factor / (income / 12.0)
+        out["payment_to_income"] = (
+            out["loan_amount"].to_numpy(dtype=float) * factor / (income / 12.0)
+        )
     if "verified_income_ratio" in wanted:
         ratio = out["verified_income"].to_numpy(dtype=float) / income
         out["verified_income_ratio"] = np.where(np.isnan(ratio), 1.0, ratio)
