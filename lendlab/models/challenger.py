@@ -17,7 +17,6 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
-from lendlab.models.features import CHALLENGER_FEATURES, add_engineered_features
 from lendlab.models._validation import (
     category_codes,
     check_features,
@@ -27,6 +26,7 @@ from lendlab.models._validation import (
     numeric_values,
     reject_numbers_as_text,
 )
+from lendlab.models.features import CHALLENGER_FEATURES, add_engineered_features
 from lendlab.models.scaling import points_scaling
 
 __all__ = ["Challenger"]
