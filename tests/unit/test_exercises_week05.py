@@ -1,0 +1,330 @@
+"""Week 5 checks: each question rejects the mistakes a learner is likely to make.
+
+The common test (test_exercises_common.py) already feeds every ``wrong_answers`` entry; these
+tests name the plausible mistakes one by one, check that the messages point the right way
+without revealing the answer, and test the lab's helpers (the tax seasons, the sealed vendor
+incident, the big platform, the KS dashboard, the decision rule).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from lendlab import drift, synth
+from lendlab.exercises import week05 as ex
+from lendlab.exercises._core import ____
+
+SEED, N = 11, 3_000
+
+
+@pytest.fixture(scope="module")
+def ctx():
+    return ex.build_context(seed=SEED, n=N)
+
+
+@pytest.fixture
+def bound(ctx, monkeypatch):
+    monkeypatch.delenv("LENDLAB_STRICT", raising=False)
+    ex._week.unbind()
+    ex.bind(**ctx)
+    yield ctx
+    ex._week.unbind()
+
+
+def status(question, answer):
+    return question.evaluate(answer).status
+
+
+def line(question, answer):
+    return question.evaluate(answer).line
+
+
+# --------------------------------------------------------------------------- Q1 PSI by hand
+
+
+def _shares(ctx):
+    cuts = [-np.inf, *drift.quantile_edges(ctx["reference"]["loan_amount"]), np.inf]
+    e = pd.cut(ctx["reference"]["loan_amount"], cuts).value_counts(normalize=True, sort=False)
+    a = pd.cut(ctx["recent"]["loan_amount"], cuts).value_counts(normalize=True, sort=False)
+    # a tiny window can leave a bin empty: floor it as drift.psi does
+    return e.clip(lower=drift.EPSILON).to_numpy(), a.clip(lower=drift.EPSILON).to_numpy()
+
+
+def test_q1_the_notebook_formula_on_pd_cut_shares_is_correct(bound):
+    e, a = _shares(bound)
+    assert status(ex.q1, float(((a - e) * np.log(a / e)).sum())) == "correct"
+    assert (
+        status(ex.q1, drift.psi(bound["reference"]["loan_amount"], bound["recent"]["loan_amount"]))
+        == "correct"
+    )
+
+
+def test_q1_log10_and_one_sided_kl_are_named(bound):
+    e, a = _shares(bound)
+    assert "natural log" in line(ex.q1, float(((a - e) * np.log10(a / e)).sum()))
+    assert "one direction" in line(ex.q1, float((a * np.log(a / e)).sum()))
+
+
+def test_q1_percent_shares_and_other_binnings_are_rejected(bound):
+    e, a = _shares(bound)
+    psi = float(((a - e) * np.log(a / e)).sum())
+    assert "percent" in line(ex.q1, 100 * psi)
+    equal_width = drift.psi(
+        bound["reference"]["loan_amount"], bound["recent"]["loan_amount"], binning="equal_width"
+    )
+    assert status(ex.q1, equal_width) == "incorrect"
+    assert (
+        status(ex.q1, drift.psi(bound["reference"]["revol_util"], bound["recent"]["revol_util"]))
+        == "incorrect"
+    )
+
+
+# --------------------------------------------------------------------------- Q2 noise floor
+
+
+def _sizes(ctx):
+    recent, reference = ctx["recent"], ctx["reference"]
+    counts = recent["segment"].value_counts()
+    seg = counts[counts > 0].idxmin()
+    per_day = ex.daily_volume(recent)
+    n_day = per_day.loc[per_day[seg] > 0, seg].median()
+    return int((reference["segment"] == seg).sum()), n_day, per_day.sum(axis=1).median()
+
+
+def test_q2_formula_is_correct_and_slips_are_named(bound):
+    n_ref, n_day, n_all = _sizes(bound)
+    right = stats.chi2.ppf(0.99, 9) * (1 / n_ref + 1 / n_day)
+    assert status(ex.q2, right) == "correct"
+    assert "95th percentile" in line(ex.q2, stats.chi2.ppf(0.95, 9) * (1 / n_ref + 1 / n_day))
+    assert "nine degrees of freedom" in line(
+        ex.q2, stats.chi2.ppf(0.99, 10) * (1 / n_ref + 1 / n_day)
+    )
+    assert "whole platform" in line(ex.q2, stats.chi2.ppf(0.99, 9) * (1 / n_ref + 1 / n_all))
+
+
+def test_q2_folklore_threshold_and_missing_chi_square_are_wrong(bound):
+    n_ref, n_day, _ = _sizes(bound)
+    assert status(ex.q2, 0.1) == "incorrect"
+    assert status(ex.q2, 1 / n_ref + 1 / n_day) == "incorrect"  # forgot the chi-square quantile
+
+
+# --------------------------------------------------------------------------- Q3 sample size
+
+
+def _pvalues(ctx):
+    a, b = ctx["big_ref"]["revol_util"].to_numpy(), ctx["big_tax"]["revol_util"].to_numpy()
+    return {k: drift.ks(a[:k], b[:k]).pvalue for k in ex.SIZES if k <= len(a)}
+
+
+def test_q3_smallest_flagged_size_is_correct_as_int_or_float(bound):
+    pvalues = _pvalues(bound)
+    right = next(k for k, p in pvalues.items() if p < 0.05)
+    assert status(ex.q3, right) == "correct"
+    assert status(ex.q3, float(right)) == "correct"
+    assert status(ex.q3, np.int64(right)) == "correct"
+
+
+def test_q3_largest_size_and_sizes_not_tested_are_rejected(bound):
+    pvalues = _pvalues(bound)
+    right = next(k for k, p in pvalues.items() if p < 0.05)
+    largest = max(pvalues)
+    if largest != right:
+        assert "smaller size" in line(ex.q3, largest)
+    assert "not one of the sizes" in line(ex.q3, 3_333)
+    smaller = [k for k in pvalues if k < right]
+    if smaller:
+        assert "not below" in line(ex.q3, smaller[-1])
+
+
+def test_q3_the_p_value_is_not_the_answer(bound):
+    pvalues = _pvalues(bound)
+    assert status(ex.q3, pvalues[max(pvalues)]) == "incorrect"
+
+
+# --------------------------------------------------------------------------- Q4 seasonal reference
+
+
+def _red(table):
+    return set(table.loc[table["red"], "column"])
+
+
+def test_q4_set_difference_is_correct_in_any_collection(bound):
+    red_q4 = _red(ex.ks_dashboard(bound["reference"], bound["recent"]))
+    red_ly = _red(ex.ks_dashboard(bound["last_year"], bound["recent"]))
+    clears = red_q4 - red_ly
+    assert status(ex.q4, clears) == "correct"
+    assert status(ex.q4, sorted(clears)) == "correct"
+    assert status(ex.q4, {c.upper() for c in clears}) == "correct"
+
+
+def test_q4_the_whole_red_list_or_what_stays_red_is_wrong(bound):
+    red_q4 = _red(ex.ks_dashboard(bound["reference"], bound["recent"]))
+    red_ly = _red(ex.ks_dashboard(bound["last_year"], bound["recent"]))
+    clears = red_q4 - red_ly
+    for wrong in (red_q4, red_q4 & red_ly, clears | {"term_months_x"}):
+        if wrong != clears:
+            assert status(ex.q4, wrong) == "incorrect"
+
+
+# --------------------------------------------------------------------------- Q5-Q7 the incident
+
+
+def test_q5_any_corrupted_monitored_column_counts(bound):
+    touched = [c for c in bound["record"].columns if c in ex.MONITORED]
+    assert touched
+    for column in touched:
+        assert status(ex.q5, column) == "correct"
+        assert status(ex.q5, f" {column} ") == "correct"
+
+
+def test_q5_seasonal_and_unmonitored_columns_are_explained(bound):
+    touched = set(bound["record"].columns)
+    if "loan_amount" not in touched:
+        assert "tax season" in line(ex.q5, "loan_amount")
+    assert "not a monitored column" in line(ex.q5, "channel")
+    assert "not a monitored column" in line(ex.q5, "bureau_hit")
+
+
+def test_q6_window_accepts_strings_dates_and_timestamps(bound):
+    record = bound["record"]
+    first, last = record.start.date(), (record.end - pd.Timedelta(days=1)).date()
+    assert status(ex.q6, (str(first), str(last))) == "correct"
+    assert status(ex.q6, [first, last]) == "correct"
+    assert status(ex.q6, (pd.Timestamp(first, tz="UTC"), pd.Timestamp(last))) == "correct"
+
+
+def test_q6_exclusive_end_swapped_days_and_one_date_are_named(bound):
+    record = bound["record"]
+    first, last = record.start.date(), (record.end - pd.Timedelta(days=1)).date()
+    assert "one too late" in line(ex.q6, (str(first), str(record.end.date())))
+    assert "swap" in line(ex.q6, (str(last), str(first))) or first == last
+    assert "two dates" in line(ex.q6, str(first))
+    assert "tax season" in line(ex.q6, ("2025-02-01", str(last)))
+    assert "not a date" in line(ex.q6, ("yesterday", str(last)))
+    assert status(ex.q6, (str(first - dt.timedelta(days=1)), str(last))) == "incorrect"
+
+
+def test_q7_kind_is_graded_against_the_record(bound):
+    kind = bound["record"].kind
+    assert status(ex.q7, kind) == "correct"
+    assert status(ex.q7, kind.upper()) == "correct"
+    assert status(ex.q7, "seasonality") == "incorrect"
+    others = [k for k in ex.REAL_KINDS if k != kind]
+    assert all(status(ex.q7, k) == "incorrect" for k in others)
+    assert "not one of the options" in line(ex.q7, "vendor change")
+
+
+# --------------------------------------------------------------------------- Q8 the bureau bug
+
+
+def _bug_decisions(ctx):
+    card, bug, cutoff = ctx["card"], ctx["bug"], ctx["cutoff"]
+    as_sent = ex.approve(card, bug, cutoff=cutoff)
+    correct = ex.approve(card, bug.assign(fico=bug["fico_repull"]), cutoff=cutoff)
+    return as_sent, correct
+
+
+def test_q8_wrongly_declined_count_is_correct(bound):
+    as_sent, correct = _bug_decisions(bound)
+    right = int((~as_sent & correct).sum())
+    assert status(ex.q8, right) == "correct"
+    assert status(ex.q8, float(right)) == "correct"
+
+
+def test_q8_counting_every_shifted_score_or_every_flip_is_named(bound):
+    as_sent, correct = _bug_decisions(bound)
+    right = int((~as_sent & correct).sum())
+    shifted = bound["bug_record"].rows_affected
+    assert shifted != right
+    assert "every shifted score" in line(ex.q8, shifted)
+    flips = int((as_sent != correct).sum())
+    if flips != right:
+        assert "every changed decision" in line(ex.q8, flips)
+    assert status(ex.q8, right + 0.5) == "incorrect"
+
+
+# --------------------------------------------------------------------------- the lab's helpers
+
+
+def test_every_question_starts_not_attempted(bound):
+    assert all(q.evaluate(____).status == "not_attempted" for q in ex._week.questions)
+
+
+def test_vendor_incident_is_sealed_by_seed_and_stays_in_march():
+    book = synth.generate(4_000, seed=5, start=ex.SETTINGS["start"], days=ex.SETTINGS["days"])
+    kinds = set()
+    for seed in range(12):
+        _, record = ex.vendor_incident(book, seed=seed)
+        kinds.add(record.kind)
+        assert pd.Timestamp("2025-03-03", tz="UTC") <= record.start
+        assert record.end <= pd.Timestamp("2025-03-31", tz="UTC")
+        assert 5 <= (record.end - record.start).days <= 10
+    assert len(kinds) >= 3  # the seed really draws the kind
+    a, ra = ex.vendor_incident(book, seed=3)
+    b, rb = ex.vendor_incident(book, seed=3)
+    assert (ra.kind, ra.start, ra.end) == (rb.kind, rb.start, rb.end)
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_tax_seasons_touch_only_the_springs_and_the_seasonal_columns():
+    book = synth.generate(6_000, seed=2, start=ex.SETTINGS["start"], days=ex.SETTINGS["days"])
+    shifted, records = ex.add_tax_seasons(book, seed=2)
+    assert [r.kind for r in records] == ["seasonality", "seasonality"]
+    changed = (shifted != book) & ~(shifted.isna() & book.isna())
+    assert set(changed.columns[changed.any()]) <= set(ex.SEASONAL)
+    month = book["applied_at"].dt.month
+    outside = ~month.isin([2, 3, 4])
+    assert not changed[outside].any().any()
+    spring = month.isin([2, 3])
+    assert shifted.loc[spring, "revol_util"].mean() < book.loc[spring, "revol_util"].mean()
+
+
+def test_big_platform_halves_share_a_distribution_and_tax_moves_only_two_columns():
+    halves = ex.big_platform(seed=4, n_big=20_000)
+    ref, same, tax = halves["reference"], halves["same"], halves["tax"]
+    assert len(ref) == len(same) == len(tax) == 10_000
+    assert not ref["applied_at"].is_monotonic_increasing  # random order: first k rows are a sample
+    assert drift.psi(ref["fico"], same["fico"]) < 0.01
+    moved = [c for c in synth.FEATURES if not tax[c].equals(same[c])]
+    assert set(moved) == set(ex.SEASONAL)
+    assert (halves["outage"]["fico"] == 300).mean() == pytest.approx(0.05, abs=0.01)
+    with pytest.raises(ValueError, match="n_big"):
+        ex.big_platform(seed=1, n_big=10)
+
+
+def test_ks_dashboard_matches_scipy_and_marks_red_below_alpha():
+    book = synth.generate(6_000, seed=3)
+    ref, cur = book.iloc[:3_000], book.iloc[3_000:].assign(fico=lambda f: f["fico"] + 15)
+    table = ex.ks_dashboard(ref, cur, columns=["fico", "dti", "income_verification"])
+    assert table["column"].tolist() == ["fico", "dti", "income_verification"]
+    assert table["test"].tolist() == ["ks", "ks", "chi_square"]
+    fico = table.set_index("column").loc["fico"]
+    assert fico["p_value"] == pytest.approx(
+        stats.ks_2samp(ref["fico"], cur["fico"]).pvalue, abs=1e-12
+    )
+    assert bool(fico["red"])
+    assert (table["red"] == (table["p_value"] < 0.05)).all()
+
+
+def test_approve_is_rules_and_pd_below_cutoff(ctx):
+    card, frame = ctx["card"], ctx["reference"]
+    approved = ex.approve(card, frame, cutoff=0.25)
+    assert approved.dtype == bool and approved.shape == (len(frame),)
+    assert not approved[~frame["approved_policy"].to_numpy()].any()
+    assert ex.approve(card, frame, cutoff=0.5).sum() >= approved.sum()
+
+
+def test_daily_volume_counts_every_row_once(ctx):
+    volume = ex.daily_volume(ctx["recent"])
+    assert int(volume.to_numpy().sum()) == len(ctx["recent"])
+    assert volume.index.is_monotonic_increasing
+
+
+def test_between_rejects_frames_without_applied_at():
+    with pytest.raises(ValueError, match="applied_at"):
+        ex.between(pd.DataFrame({"x": [1]}), "2025-01-01")
