@@ -27,7 +27,7 @@ from lendlab.models._validation import (
     reject_numbers_as_text,
 )
 from lendlab.models.features import CHALLENGER_FEATURES, add_engineered_features
-from lendlab.models.scaling import points_scaling
+from lendlab.models.scaling import pd_to_score
 
 __all__ = ["Challenger"]
 
@@ -143,9 +143,6 @@ class Challenger(BaseEstimator):
         else:
             features = check_features(self.features)
         X = add_engineered_features(X, features)
-        self.factor_, self.offset_ = points_scaling(
-            pdo=self.pdo, base_score=self.base_score, base_odds=self.base_odds
-        )
         X = check_frame(X, features, "Challenger.fit")
         labels = check_target(y, X)
         self.features_ = features
@@ -224,8 +221,7 @@ class Challenger(BaseEstimator):
         >>> bool(s.iloc[3] > s.iloc[0])
         True
         """
-        p = self.predict_pd(X).to_numpy()
-        p = np.clip(p, 1e-12, 1 - 1e-12)
-        return pd.Series(
-            self.offset_ + self.factor_ * np.log((1 - p) / p), index=X.index, name="score"
-        )
+        # Trees can put a leaf at PD 0 or 1 exactly; clip so every applicant gets finite points.
+        p = np.clip(self.predict_pd(X).to_numpy(), 1e-12, 1 - 1e-12)
+        points = pd_to_score(p, pdo=self.pdo, base_score=self.base_score, base_odds=self.base_odds)
+        return pd.Series(points, index=X.index, name="score")
