@@ -3,9 +3,9 @@
 Targets (lendlab.models brief): Scorecard fit on 50k rows < 2 s, Challenger fit < 5 s.
 Quality: holdout AUC of approved loans against the lifetime truth ``defaulted``.
 
-Setup: ``synth.generate(--apps, seed=0)``; the policy-approved loans are split in time order:
+Setup: ``world.generate(--apps, seed=0)``; the policy-approved loans are split in time order:
 the first ``--train-rows`` train, the rest are the holdout. Also fits the scorecard on the
-label a lender really has (12-month bads from ``synth.observed``) to show the cost of
+label a lender really has (12-month bads from ``world.observed``) to show the cost of
 immature labels. Prints every timing run and the median (the first, cold, run not counted).
 """
 
@@ -18,7 +18,7 @@ import time
 
 import pandas as pd
 
-from lendlab import metrics, synth
+from lendlab import metrics, world
 from lendlab.models import Challenger, Scorecard
 
 
@@ -38,7 +38,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
 
-    book = synth.generate(args.apps, seed=0)
+    book = world.generate(args.apps, seed=0)
     loans = book[book["approved_policy"]]
     train, holdout = loans.iloc[: args.train_rows], loans.iloc[args.train_rows :]
     y_train, y_hold = train["defaulted"], holdout["defaulted"]
@@ -76,7 +76,7 @@ def main() -> None:
     # 12-month outcome seen a year after the last of them was booked (about 40% of eventual
     # bads are visible by month 12).
     as_of = train["applied_at"].max() + pd.Timedelta(days=366)
-    view = synth.observed(train, as_of, window_months=12)
+    view = world.observed(train, as_of, window_months=12)
     observed_card = Scorecard().fit(view, view["bad_in_window"])
     p_obs = observed_card.predict_pd(holdout)
     print(

@@ -11,7 +11,7 @@ import os
 import statistics
 import time
 
-from lendlab import synth
+from lendlab import world
 
 
 def main() -> None:
@@ -23,13 +23,13 @@ def main() -> None:
     times, cpu = [], []
     for i in range(args.repeat + 1):
         start, start_cpu = time.perf_counter(), time.process_time()
-        book = synth.generate(args.rows, seed=i)
+        book = world.generate(args.rows, seed=i)
         times.append(time.perf_counter() - start)
         cpu.append(time.process_time() - start_cpu)
     warm = times[1:]
     median = statistics.median(warm)
     print(f"cores available: {os.cpu_count()}")
-    print(f"synth.generate({args.rows:,}) with outcomes, {len(book.columns)} columns")
+    print(f"world.generate({args.rows:,}) with outcomes, {len(book.columns)} columns")
     print(f"  cold run: {times[0]:.3f} s; warm runs: {', '.join(f'{t:.3f}' for t in warm)} s")
     print(f"  median: {median:.3f} s  ({args.rows / median / 1e6:.2f} M rows/s)")
     # CPU time is what the generator itself costs; wall time also counts other processes.

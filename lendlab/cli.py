@@ -79,14 +79,14 @@ def _sha256(path: Path) -> str:
 
 
 def _data(args: argparse.Namespace) -> int:
-    from lendlab import datasets  # lazy: building data imports the whole world model
+    from lendlab.world import reference_data  # lazy: building data imports the whole world model
 
     if args.out:
-        paths = datasets.build(args.out)
+        paths = reference_data.build(args.out)
         for path in sorted(Path(p) for p in paths):
             print(f"{_sha256(path)}  {path}")
         return 0
-    problems = datasets.verify(args.check)
+    problems = reference_data.verify(args.check)
     for problem in problems:
         print(f"DIFFERS: {problem}")
     if problems:
@@ -97,7 +97,7 @@ def _data(args: argparse.Namespace) -> int:
 
 
 def _labs_build(args: argparse.Namespace) -> int:
-    from lendlab import authoring
+    from lendlab.course import authoring
 
     try:
         if args.check:
@@ -123,12 +123,12 @@ def _labs_build(args: argparse.Namespace) -> int:
 def _labs_run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from lendlab import notebooks
+    from lendlab.course import runner
 
     kind = "solutions" if args.solutions else "labs"
     folder = Path(args.dir or kind)
     try:
-        paths = notebooks.resolve_weeks(args.weeks, folder)
+        paths = runner.resolve_weeks(args.weeks, folder)
     except (ValueError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -140,7 +140,7 @@ def _labs_run(args: argparse.Namespace) -> int:
     bar = tqdm(paths, desc=f"running {kind}", unit="notebook", file=sys.stderr)
     for path in bar:
         bar.set_postfix_str(path.stem)
-        run = notebooks.run_notebook(
+        run = runner.run_notebook(
             path,
             out_path=Path(args.out) / kind / path.name,
             parameters=params,
@@ -167,7 +167,7 @@ def _labs_run(args: argparse.Namespace) -> int:
 
 
 def _doctor(args: argparse.Namespace) -> int:
-    from lendlab.doctor import run_doctor
+    from lendlab.course.doctor import run_doctor
 
     return run_doctor()
 

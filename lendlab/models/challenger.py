@@ -61,8 +61,8 @@ class Challenger(BaseEstimator):
 
     Examples
     --------
-    >>> from lendlab import synth
-    >>> book = synth.generate(20_000, seed=1)
+    >>> from lendlab import world
+    >>> book = world.generate(20_000, seed=1)
     >>> loans = book[book["approved_policy"]]
     >>> model = Challenger(max_iter=50).fit(loans, loans["defaulted"])
     >>> p = model.predict_pd(loans)

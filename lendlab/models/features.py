@@ -26,9 +26,9 @@ ENGINEERED: dict[str, tuple[str, ...]] = {
 
 
 def _challenger_features() -> tuple[str, ...]:
-    from lendlab import synth
+    from lendlab import world
 
-    return (*synth.FEATURES, "channel", *ENGINEERED)
+    return (*world.FEATURES, "channel", *ENGINEERED)
 
 
 #: What the challenger uses by default: the champion's features, the acquisition channel and
@@ -52,7 +52,7 @@ def add_engineered_features(
     if missing:
         raise ValueError(
             f"engineered features {wanted} need column(s) {missing}; pass the application "
-            "frame from lendlab.synth.generate"
+            "frame from lendlab.world.generate"
         )
     out = frame.copy()
     income = out["annual_income"].to_numpy(dtype=float)

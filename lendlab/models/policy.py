@@ -2,7 +2,7 @@
 
 When the scoring service is down or untrusted, a lender can fall back to simple published
 rules: credit score >= 660, DTI <= 40 %, at most 6 inquiries in 6 months (LendingClub's
-criteria, DTI relaxed from 35; thresholds in :data:`lendlab.synth.POLICY`).
+criteria, DTI relaxed from 35; thresholds in :data:`lendlab.world.POLICY`).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from lendlab import synth
+from lendlab import world
 from lendlab.models._validation import check_frame, numeric_values
 
 __all__ = ["POLICY_RULES", "rules_policy"]
@@ -80,7 +80,7 @@ def rules_policy(frame: pd.DataFrame) -> pd.DataFrame:
     failed = np.zeros((n, len(POLICY_RULES)), dtype=bool)
     texts = np.empty((n, len(POLICY_RULES)), dtype=object)
     for j, (column, op, key, fail_text, missing_text) in enumerate(POLICY_RULES):
-        threshold = synth.POLICY[key]
+        threshold = world.POLICY[key]
         values = numeric_values(frame[column], "rules_policy")
         missing = np.isnan(values)
         with np.errstate(invalid="ignore"):

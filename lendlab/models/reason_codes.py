@@ -121,8 +121,8 @@ def reason_codes(
 
     Examples
     --------
-    >>> from lendlab import synth
-    >>> book = synth.generate(20_000, seed=1)
+    >>> from lendlab import world
+    >>> book = world.generate(20_000, seed=1)
     >>> loans = book[book["approved_policy"]]
     >>> card = Scorecard(features=["fico", "dti", "inquiries_6m"]).fit(loans, loans["defaulted"])
     >>> applicant = pd.DataFrame({"fico": [665], "dti": [38.0], "inquiries_6m": [0]})
@@ -212,8 +212,8 @@ def decide(
 
     Examples
     --------
-    >>> from lendlab import synth
-    >>> book = synth.generate(20_000, seed=1)
+    >>> from lendlab import world
+    >>> book = world.generate(20_000, seed=1)
     >>> loans = book[book["approved_policy"]]
     >>> card = Scorecard().fit(loans, loans["defaulted"])
     >>> out = decide(card, book.head(500), cutoff=0.2)

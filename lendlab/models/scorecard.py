@@ -25,7 +25,7 @@ How it is built, step by step, the way credit-risk teams build one:
 
 Labels: ``fit`` uses whatever 0/1 outcome you give it (1 = bad). The lab convention is to fit
 on approved loans only (the only ones with outcomes) with either the truth ``defaulted`` or a
-matured observed label from :func:`lendlab.synth.observed` (``bad_in_window``), and to
+matured observed label from :func:`lendlab.world.observed` (``bad_in_window``), and to
 measure AUC on a holdout of approved loans against ``defaulted``.
 """
 
@@ -199,7 +199,7 @@ class Scorecard(BaseEstimator):
     Parameters
     ----------
     features : list of str, optional
-        Columns to use. Default: :data:`lendlab.synth.FEATURES`. Numeric columns get quantile
+        Columns to use. Default: :data:`lendlab.world.FEATURES`. Numeric columns get quantile
         bins; text/category/bool columns one bin per value.
     n_bins : int, default 10
         Quantile bins per numeric feature before merging (fewer when values repeat, e.g.
@@ -225,8 +225,8 @@ class Scorecard(BaseEstimator):
 
     Examples
     --------
-    >>> from lendlab import synth
-    >>> book = synth.generate(20_000, seed=1)
+    >>> from lendlab import world
+    >>> book = world.generate(20_000, seed=1)
     >>> loans = book[book["approved_policy"]]
     >>> card = Scorecard(features=["fico", "dti", "term_months"]).fit(loans, loans["defaulted"])
     >>> round(card.factor_, 2), round(card.offset_, 2)
@@ -314,9 +314,9 @@ class Scorecard(BaseEstimator):
 
     def _resolve_features(self) -> tuple[str, ...]:
         if self.features is None:
-            from lendlab import synth
+            from lendlab import world
 
-            return tuple(synth.FEATURES)
+            return tuple(world.FEATURES)
         return check_features(self.features)
 
     def _bin_matrix(self, X: pd.DataFrame, where: str) -> np.ndarray:

@@ -29,7 +29,20 @@ from lendlab.quality.pipeline import (
 )
 
 __all__ = [
-    "Column", "Contract", "Coverage", "Freshness", "Lag", "validate", "VIOLATION_COLUMNS", "DTYPES",
-    "Sources", "BREAKS", "BUREAU_COLUMNS", "CONTRACTS", "split_sources", "apply_breaks",
-    "build_features", "check_pipeline",
+    "Column",
+    "Contract",
+    "Coverage",
+    "Freshness",
+    "Lag",
+    "validate",
+    "VIOLATION_COLUMNS",
+    "DTYPES",
+    "Sources",
+    "BREAKS",
+    "BUREAU_COLUMNS",
+    "CONTRACTS",
+    "split_sources",
+    "apply_breaks",
+    "build_features",
+    "check_pipeline",
 ]

@@ -14,8 +14,8 @@ contracts for the three sources and the feature table; :func:`check_pipeline` ru
 
 Example
 -------
->>> from lendlab import synth
->>> sources = split_sources(synth.generate(2_000, seed=1), seed=1)
+>>> from lendlab import world
+>>> sources = split_sources(world.generate(2_000, seed=1), seed=1)
 >>> features = build_features(sources)
 >>> len(check_pipeline(sources, features))
 0
@@ -42,17 +42,53 @@ from lendlab.quality.contracts import (
     validate,
 )
 
-__all__ = ["Sources", "BREAKS", "CONTRACTS", "split_sources", "apply_breaks", "build_features",
-           "check_pipeline", "BUREAU_COLUMNS"]
+__all__ = [
+    "Sources",
+    "BREAKS",
+    "CONTRACTS",
+    "split_sources",
+    "apply_breaks",
+    "build_features",
+    "check_pipeline",
+    "BUREAU_COLUMNS",
+]
 
 BUREAU_COLUMNS: tuple[str, ...] = (
-    "fico", "inquiries_6m", "revol_util", "delinq_2y", "open_accounts",
+    "fico",
+    "inquiries_6m",
+    "revol_util",
+    "delinq_2y",
+    "open_accounts",
 )
-_APP_COLUMNS = ("application_id", "applied_at", "channel", "region", "segment", "annual_income",
-                "monthly_debt", "loan_amount", "term_months", "emp_length_years", "home_ownership")
-_BOOK_COLUMNS = ("application_id", "applied_at", "channel", "region", "segment", "annual_income",
-                 "dti", "loan_amount", "term_months", "emp_length_years", "home_ownership",
-                 "income_verification", "verified_income", *BUREAU_COLUMNS)
+_APP_COLUMNS = (
+    "application_id",
+    "applied_at",
+    "channel",
+    "region",
+    "segment",
+    "annual_income",
+    "monthly_debt",
+    "loan_amount",
+    "term_months",
+    "emp_length_years",
+    "home_ownership",
+)
+_BOOK_COLUMNS = (
+    "application_id",
+    "applied_at",
+    "channel",
+    "region",
+    "segment",
+    "annual_income",
+    "dti",
+    "loan_amount",
+    "term_months",
+    "emp_length_years",
+    "home_ownership",
+    "income_verification",
+    "verified_income",
+    *BUREAU_COLUMNS,
+)
 
 #: The faults :func:`build_features` can switch on, and what each one does.
 BREAKS: dict[str, str] = {
@@ -93,12 +129,15 @@ class Sources:
 
         Examples
         --------
-        >>> from lendlab import synth
-        >>> sorted(split_sources(synth.generate(100, seed=1)).tables())
+        >>> from lendlab import world
+        >>> sorted(split_sources(world.generate(100, seed=1)).tables())
         ['applications', 'bureau_pulls', 'verifications']
         """
-        return {"applications": self.applications, "bureau_pulls": self.bureau_pulls,
-                "verifications": self.verifications}
+        return {
+            "applications": self.applications,
+            "bureau_pulls": self.bureau_pulls,
+            "verifications": self.verifications,
+        }
 
 
 def _require(frame: object, columns: Iterable[str], name: str) -> pd.DataFrame:
@@ -120,7 +159,7 @@ def split_sources(book: pd.DataFrame, *, seed: int = 0, timeout_rate: float = 0.
     Parameters
     ----------
     book : DataFrame
-        Output of :func:`lendlab.synth.generate`.
+        Output of :func:`lendlab.world.generate`.
     seed : int, default 0
         Seed for request timings and which bureau pulls time out.
     timeout_rate : float, default 0.04
@@ -136,16 +175,19 @@ def split_sources(book: pd.DataFrame, *, seed: int = 0, timeout_rate: float = 0.
 
     Examples
     --------
-    >>> from lendlab import synth
-    >>> s = split_sources(synth.generate(1_000, seed=1), seed=1)
+    >>> from lendlab import world
+    >>> s = split_sources(world.generate(1_000, seed=1), seed=1)
     >>> len(s.applications), len(s.bureau_pulls) > 1_000, s.verifications["status"].isna().any()
     (1000, True, np.False_)
     """
     _require(book, _BOOK_COLUMNS, "book")
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise ValueError(f"seed={seed!r} must be a non-negative integer")
-    if isinstance(timeout_rate, bool) or not isinstance(timeout_rate, int | float) \
-            or not 0.0 <= timeout_rate < 1.0:
+    if (
+        isinstance(timeout_rate, bool)
+        or not isinstance(timeout_rate, int | float)
+        or not 0.0 <= timeout_rate < 1.0
+    ):
         raise ValueError(f"timeout_rate={timeout_rate!r} must be a share in [0, 1), e.g. 0.04")
     rng = np.random.default_rng(seed)
     n = len(book)
@@ -165,24 +207,33 @@ def split_sources(book: pd.DataFrame, *, seed: int = 0, timeout_rate: float = 0.
         values = book[col].to_numpy()
         good[col] = pd.array(values, dtype="Int64") if col != "revol_util" else values.astype(float)
     timed_out = rng.random(n) < timeout_rate
-    failed = pd.DataFrame({
-        "application_id": ids[timed_out],
-        "pulled_at": (applied[timed_out] + pd.to_timedelta(rng.integers(1, 6, int(timed_out.sum())),
-                                                           unit="s")).array,
-    })
+    failed = pd.DataFrame(
+        {
+            "application_id": ids[timed_out],
+            "pulled_at": (
+                applied[timed_out]
+                + pd.to_timedelta(rng.integers(1, 6, int(timed_out.sum())), unit="s")
+            ).array,
+        }
+    )
     for col in BUREAU_COLUMNS:
-        failed[col] = pd.array([pd.NA] * len(failed), dtype="Int64") if col != "revol_util" \
+        failed[col] = (
+            pd.array([pd.NA] * len(failed), dtype="Int64")
+            if col != "revol_util"
             else np.full(len(failed), np.nan)
+        )
     bureau = pd.concat([good, failed], ignore_index=True)
     bureau = _by_time(bureau, "pulled_at")
 
     hours = rng.uniform(0.5, 72.0, n)
-    verif = pd.DataFrame({
-        "application_id": ids,
-        "verified_at": (applied + pd.to_timedelta(np.round(hours * 3600), unit="s")).array,
-        "status": _verification_status(book["income_verification"]),
-        "verified_income": book["verified_income"].to_numpy(),
-    })
+    verif = pd.DataFrame(
+        {
+            "application_id": ids,
+            "verified_at": (applied + pd.to_timedelta(np.round(hours * 3600), unit="s")).array,
+            "status": _verification_status(book["income_verification"]),
+            "verified_income": book["verified_income"].to_numpy(),
+        }
+    )
     verif = _by_time(verif, "verified_at")
     as_of = applied.max().floor("D") + pd.Timedelta(days=1)
     return Sources(apps, bureau, verif, as_of)
@@ -220,8 +271,8 @@ def apply_breaks(sources: Sources, breaks: Iterable[str] = ()) -> Sources:
 
     Examples
     --------
-    >>> from lendlab import synth
-    >>> s = split_sources(synth.generate(1_000, seed=1))
+    >>> from lendlab import world
+    >>> s = split_sources(world.generate(1_000, seed=1))
     >>> "employment_length" in apply_breaks(s, ["rename_partner_field"]).applications
     True
     """
@@ -267,14 +318,14 @@ def build_features(sources: Sources, *, breaks: Iterable[str] = ()) -> pd.DataFr
     Returns
     -------
     DataFrame
-        ``application_id, applied_at``, the model features of :mod:`lendlab.synth` (same
+        ``application_id, applied_at``, the model features of :mod:`lendlab.world` (same
         values on a clean run), ``income_verification, verified_income, loan_to_income,
         verified_to_stated, bureau_pulled_at, verified_at``.
 
     Examples
     --------
-    >>> from lendlab import synth
-    >>> book = synth.generate(1_000, seed=1)
+    >>> from lendlab import world
+    >>> book = world.generate(1_000, seed=1)
     >>> f = build_features(split_sources(book))
     >>> bool((f["fico"].to_numpy() == book["fico"].to_numpy()).all())
     True
@@ -282,10 +333,14 @@ def build_features(sources: Sources, *, breaks: Iterable[str] = ()) -> pd.DataFr
     breaks = _check_breaks(breaks)
     src = apply_breaks(sources, breaks)
     apps = _require(src.applications, _APP_COLUMNS, "sources.applications")
-    bureau = _require(src.bureau_pulls, ("application_id", "pulled_at", *BUREAU_COLUMNS),
-                      "sources.bureau_pulls")
-    verif = _require(src.verifications, ("application_id", "verified_at", "status",
-                                         "verified_income"), "sources.verifications")
+    bureau = _require(
+        src.bureau_pulls, ("application_id", "pulled_at", *BUREAU_COLUMNS), "sources.bureau_pulls"
+    )
+    verif = _require(
+        src.verifications,
+        ("application_id", "verified_at", "status", "verified_income"),
+        "sources.verifications",
+    )
 
     bureau = bureau.rename(columns={"pulled_at": "bureau_pulled_at"})
     if "bureau_join_duplicates" in breaks:
@@ -294,7 +349,8 @@ def build_features(sources: Sources, *, breaks: Iterable[str] = ()) -> pd.DataFr
         # A timed-out pull is a row of nulls; the retry a few seconds later is the one to use.
         ok = bureau.dropna(subset=list(BUREAU_COLUMNS), how="all")
         latest = ok.sort_values("bureau_pulled_at", kind="stable").drop_duplicates(
-            "application_id", keep="last")
+            "application_id", keep="last"
+        )
         joined = apps.merge(latest, on="application_id", how="left", validate="one_to_one")
         for col in BUREAU_COLUMNS:  # back to plain int64 where nothing is missing
             if joined[col].dtype == "Int64" and not joined[col].isna().any():
@@ -307,11 +363,30 @@ def build_features(sources: Sources, *, breaks: Iterable[str] = ()) -> pd.DataFr
     joined["dti"] = np.round(joined["monthly_debt"] / monthly_income * 100.0, 2)
     joined["loan_to_income"] = np.round(joined["loan_amount"] / joined["annual_income"], 4)
     joined["verified_to_stated"] = np.round(joined["verified_income"] / joined["annual_income"], 4)
-    order = ["application_id", "applied_at", "channel", "region", "segment", "fico",
-             "annual_income", "dti", "loan_amount", "term_months", "inquiries_6m", "revol_util",
-             "emp_length_years", "delinq_2y", "open_accounts", "home_ownership",
-             "income_verification", "verified_income", "loan_to_income", "verified_to_stated",
-             "bureau_pulled_at", "verified_at"]
+    order = [
+        "application_id",
+        "applied_at",
+        "channel",
+        "region",
+        "segment",
+        "fico",
+        "annual_income",
+        "dti",
+        "loan_amount",
+        "term_months",
+        "inquiries_6m",
+        "revol_util",
+        "emp_length_years",
+        "delinq_2y",
+        "open_accounts",
+        "home_ownership",
+        "income_verification",
+        "verified_income",
+        "loan_to_income",
+        "verified_to_stated",
+        "bureau_pulled_at",
+        "verified_at",
+    ]
     return joined[order].reset_index(drop=True)
 
 
@@ -352,8 +427,10 @@ CONTRACTS: dict[str, Contract] = {
         columns={**_STATED_RULES, "monthly_debt": Column(dtype="float", min=0, max=100_000)},
         unique=["application_id"],
         freshness=Freshness("applied_at", max_age="2D"),
-        joins=[Coverage("application_id", right="bureau_pulls"),
-               Coverage("application_id", right="verifications")],
+        joins=[
+            Coverage("application_id", right="bureau_pulls"),
+            Coverage("application_id", right="verifications"),
+        ],
         strict=True,  # a partner renaming a field shows up as an unexpected column
     ),
     "bureau_pulls": Contract(
@@ -387,8 +464,9 @@ CONTRACTS: dict[str, Contract] = {
             **_STATED_RULES,
             **_BUREAU_RULES,
             "dti": Column(dtype="float", min=0, max=100),
-            "income_verification": Column(dtype="category",
-                                          allowed=_CATEGORIES["income_verification"]),
+            "income_verification": Column(
+                dtype="category", allowed=_CATEGORIES["income_verification"]
+            ),
             "verified_income": Column(dtype="float", min=0, max=2_000_000, max_null=0.45),
             "loan_to_income": Column(dtype="float", min=0, max=10),
             "verified_to_stated": Column(dtype="float", min=0.2, max=5, max_null=0.45),
@@ -396,8 +474,10 @@ CONTRACTS: dict[str, Contract] = {
             "verified_at": Column(dtype="datetime"),
         },
         unique=["application_id"],
-        freshness=[Lag("bureau_pulled_at", "applied_at", max_lag="1D"),
-                   Lag("applied_at", "verified_at", max_lag="7D")],
+        freshness=[
+            Lag("bureau_pulled_at", "applied_at", max_lag="1D"),
+            Lag("applied_at", "verified_at", max_lag="7D"),
+        ],
         strict=True,
     ),
 }
@@ -435,8 +515,8 @@ def check_pipeline(
 
     Examples
     --------
-    >>> from lendlab import synth
-    >>> s = split_sources(synth.generate(2_000, seed=3), seed=3)
+    >>> from lendlab import world
+    >>> s = split_sources(world.generate(2_000, seed=3), seed=3)
     >>> v = check_pipeline(s, build_features(s, breaks=["income_units"]), breaks=["income_units"])
     >>> sorted(set(v["table"]))
     ['applications', 'features']

@@ -56,7 +56,7 @@ def cell_timeout() -> int:
 @pytest.fixture(scope="session")
 def lendlab_kernel() -> str:
     """Fail fast, with the fix, when the 'lendlab' kernel is not this interpreter."""
-    from lendlab.doctor import diagnose
+    from lendlab.course.doctor import diagnose
 
     report = diagnose()
     if not report.ok:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lendlab.authoring import lab_bytes
+from lendlab.course.authoring import lab_bytes
 
 
 def test_lab_matches_a_fresh_build(solution_path, labs_dir):

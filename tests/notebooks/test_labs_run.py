@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lendlab.notebooks import run_notebook
+from lendlab.course.runner import run_notebook
 
 
 def test_untouched_lab_runs_and_nothing_is_attempted(

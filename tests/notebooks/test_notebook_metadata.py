@@ -5,8 +5,8 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from lendlab.authoring import validate_solution
-from lendlab.notebooks import checks_in
+from lendlab.course.authoring import validate_solution
+from lendlab.course.runner import checks_in
 
 
 def test_solution_metadata_and_parameters(solution_path):

@@ -19,7 +19,7 @@ DEMO_WEEK = '''
 import numpy as np
 import pandas as pd
 
-from lendlab.exercises._core import Question, Week, expect_choice, expect_number
+from lendlab.course.exercises.checks import Question, Week, expect_choice, expect_number
 
 
 def build_context(*, seed: int = 0, n: int = 400) -> dict:
@@ -69,7 +69,7 @@ def demo_solution(*, q1_answer: str = 'book["defaulted"].mean()') -> nbformat.No
     cells = [
         nbformat.v4.new_code_cell("seed = 3\nn = 400", metadata={"tags": ["parameters"]}),
         nbformat.v4.new_code_cell(
-            "from lendlab.exercises import ____\nfrom demo_weeks import week99 as ex\n"
+            "from lendlab.course.exercises import ____\nfrom demo_weeks import week99 as ex\n"
             'book = ex.build_context(seed=seed, n=n)["book"]\nex.bind(book=book)'
         ),
         nbformat.v4.new_markdown_cell("## Q1: the bad rate"),

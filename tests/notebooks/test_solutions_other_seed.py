@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import nbformat
 
-from lendlab.notebooks import run_notebook, stored_seed
+from lendlab.course.runner import run_notebook, stored_seed
 
 SEED_SHIFT = 7
 

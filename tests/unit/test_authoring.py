@@ -5,7 +5,7 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from lendlab.authoring import (
+from lendlab.course.authoring import (
     assigned_names,
     blank_solutions,
     build_labs,
@@ -26,7 +26,7 @@ def solution_nb(*cells, kernelspec=KERNELSPEC, language_info=LANGUAGE):
     if language_info is not None:
         nb.metadata["language_info"] = dict(language_info)
     params = nbformat.v4.new_code_cell("seed = 0\nn = 1000", metadata={"tags": ["parameters"]})
-    setup = nbformat.v4.new_code_cell("from lendlab.exercises import ____")
+    setup = nbformat.v4.new_code_cell("from lendlab.course.exercises import ____")
     nb.cells = [params, setup, *cells]
     for i, cell in enumerate(nb.cells):
         cell["id"] = f"id-{i}"
@@ -170,6 +170,6 @@ def test_build_validates_every_solution_before_writing(tmp_path):
 def test_docstring_examples_run():
     import doctest
 
-    import lendlab.authoring
+    import lendlab.course.authoring
 
-    assert doctest.testmod(lendlab.authoring).failed == 0
+    assert doctest.testmod(lendlab.course.authoring).failed == 0

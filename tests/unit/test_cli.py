@@ -9,8 +9,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from lendlab import cli, doctor, notebooks
-from lendlab.notebooks import NotebookRun, resolve_weeks
+from lendlab import cli
+from lendlab.course import doctor, runner
+from lendlab.course.runner import NotebookRun, resolve_weeks
 
 
 def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
@@ -45,7 +46,7 @@ def test_bad_arguments_exit_2_with_usage(argv, capsys):
 
 
 def test_data_out_prints_sha256_of_each_file(tmp_path, monkeypatch, capsys):
-    import lendlab.datasets as datasets
+    import lendlab.world.reference_data as datasets
 
     def fake_build(out_dir):
         path = Path(out_dir) / "applications.csv"
@@ -61,7 +62,7 @@ def test_data_out_prints_sha256_of_each_file(tmp_path, monkeypatch, capsys):
 
 @pytest.mark.parametrize(("problems", "expected_code"), [([], 0), (["x differs"], 1)])
 def test_data_check_exit_code_follows_verify(problems, expected_code, monkeypatch, capsys):
-    import lendlab.datasets as datasets
+    import lendlab.world.reference_data as datasets
 
     monkeypatch.setattr(datasets, "verify", lambda d: problems)
     code, out, _ = run_cli(capsys, "data", "--check", "datasets")
@@ -81,7 +82,7 @@ def write_solution(folder: Path, name: str = "week01_demo.ipynb", **meta) -> Pat
     )
     nb.cells = [
         nbformat.v4.new_code_cell("seed = 0", metadata={"tags": ["parameters"]}),
-        nbformat.v4.new_code_cell("from lendlab.exercises import ____"),
+        nbformat.v4.new_code_cell("from lendlab.course.exercises import ____"),
         nbformat.v4.new_code_cell("### BEGIN SOLUTION\nx = 1\n### END SOLUTION"),
     ]
     for i, cell in enumerate(nb.cells):
@@ -134,7 +135,7 @@ def fake_runs(tmp_path, monkeypatch):
         checks, error = results[Path(path).stem]
         return NotebookRun(Path(path), Path(out_path), 1.25, checks, error)
 
-    monkeypatch.setattr(notebooks, "run_notebook", fake_run)
+    monkeypatch.setattr(runner, "run_notebook", fake_run)
     for folder in ("labs", "solutions"):
         (tmp_path / folder).mkdir()
         for name in ("week01_metrics", "week02_drift"):
@@ -236,7 +237,9 @@ def test_doctor_warns_about_a_user_level_python3_kernel(tmp_path, monkeypatch):
     assert report.problems == [f"no kernel. {doctor.FIX}"]
 
 
-@pytest.mark.parametrize("module", ["lendlab.cli", "lendlab.notebooks", "lendlab.doctor"])
+@pytest.mark.parametrize(
+    "module", ["lendlab.cli", "lendlab.course.runner", "lendlab.course.doctor"]
+)
 def test_docstring_examples_run(module, tmp_path, monkeypatch):
     import doctest
     import importlib

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lendlab.exercises import ____
-from lendlab.exercises._core import (
+from lendlab.course.exercises import ____
+from lendlab.course.exercises.checks import (
     Blank,
     CheckFailed,
     Incorrect,
@@ -26,7 +26,7 @@ from lendlab.exercises._core import (
     is_blank,
     strict_mode,
 )
-from lendlab.notebooks import parse_checks
+from lendlab.course.runner import parse_checks
 
 
 class BadRate(Question):
@@ -438,6 +438,6 @@ def test_expect_equal_dispatches_on_the_expected_type():
 def test_docstring_examples_run():
     import doctest
 
-    import lendlab.exercises._core
+    import lendlab.course.exercises.checks
 
-    assert doctest.testmod(lendlab.exercises._core).failed == 0
+    assert doctest.testmod(lendlab.course.exercises.checks).failed == 0

@@ -1,6 +1,6 @@
 """Invariants every question of every week must keep (after scikit-learn's test_common).
 
-For each ``lendlab.exercises.weekNN`` module the context is rebuilt with a seed the lab does
+For each ``lendlab.course.exercises.weekNN`` module the context is rebuilt with a seed the lab does
 not use and a small size, then every question must: accept its own expected answer; reject
 each of its ``wrong_answers`` (a check that cannot fail is a defect); call the blank "Not
 attempted"; reject a wrong type ("abc", None) without raising; never print the expected
@@ -19,17 +19,17 @@ from types import ModuleType
 import numpy as np
 import pytest
 
-import lendlab.exercises
-from lendlab.exercises._core import CheckFailed, Question, Week, ____
-from lendlab.notebooks import parse_checks
+import lendlab.course.exercises
+from lendlab.course.exercises.checks import CheckFailed, Question, Week, ____
+from lendlab.course.runner import parse_checks
 
 #: Size used for the checks' data here: small, so the suite stays fast.
 SMALL_N = 3_000
 
 
 def week_modules() -> list[str]:
-    names = (m.name for m in pkgutil.iter_modules(lendlab.exercises.__path__))
-    return sorted(f"lendlab.exercises.{n}" for n in names if re.fullmatch(r"week\d\d", n))
+    names = (m.name for m in pkgutil.iter_modules(lendlab.course.exercises.__path__))
+    return sorted(f"lendlab.course.exercises.{n}" for n in names if re.fullmatch(r"week\d\d", n))
 
 
 def questions() -> list[tuple[str, int]]:

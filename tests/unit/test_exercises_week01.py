@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import precision_score, recall_score, roc_auc_score
 
-from lendlab.exercises import week01 as ex
+from lendlab.course.exercises import week01 as ex
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "solutions" / "week01_classification_metrics.ipynb"
 

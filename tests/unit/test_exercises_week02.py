@@ -17,7 +17,7 @@ from scipy import stats
 from sklearn.linear_model import LogisticRegression
 
 from lendlab import metrics
-from lendlab.exercises import week02 as ex
+from lendlab.course.exercises import week02 as ex
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "solutions" / "week02_ranking_vs_calibration.ipynb"
 

@@ -15,9 +15,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lendlab import decision_log as dl
-from lendlab import synth
-from lendlab.exercises import week03 as ex
+from lendlab import monitoring, world
+from lendlab.course.exercises import week03 as ex
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "solutions" / "week03_production_failures.ipynb"
 
@@ -47,7 +46,7 @@ def test_q1_lost_fields(ctx):
     assert status(ex.q1, lost) == "correct"
     assert status(ex.q1, sorted(lost)) == "correct"  # a list is fine
     assert {"model_version", "score", "reason_1", "revol_util"} <= lost
-    assert status(ex.q1, lost & set(dl.LOG_COLUMNS)) == "incorrect"  # forgot the snapshot
+    assert status(ex.q1, lost & set(monitoring.LOG_COLUMNS)) == "incorrect"  # forgot the snapshot
     assert status(ex.q1, lost | {"latency_ms"}) == "incorrect"
     assert status(ex.q1, "model_version") == "incorrect"
 
@@ -77,7 +76,7 @@ def test_q3_like_for_like(ctx):
 
 
 def test_q4_latest_month_mix(ctx):
-    latest = dl.decision_mix(ctx["log"]).iloc[-1]
+    latest = monitoring.decision_mix(ctx["log"]).iloc[-1]
     approve, review = float(latest["approval_rate"]), float(latest["review_rate"])
     assert status(ex.q4, (approve, review)) == "correct"
     assert status(ex.q4, [round(approve, 3), round(review, 3)]) == "correct"
@@ -91,7 +90,7 @@ def test_q4_latest_month_mix(ctx):
 
 def test_q5_early_payment_default(ctx):
     s = ex.SETTINGS
-    view = synth.observed(ctx["book"], s["as_of"], approved=ctx["booked"], window_months=6)
+    view = world.observed(ctx["book"], s["as_of"], approved=ctx["booked"], window_months=6)
     right = (
         between(view, s["pre_start"], s["shock_start"])["bad_in_window"].mean(),
         between(view, s["shock_start"], s["shock_end"])["bad_in_window"].mean(),
@@ -123,8 +122,8 @@ def test_q7_concept_shift_is_the_blind_spot(ctx):
 
 
 def _served_offline(seed: int, n: int = 4_000):
-    book = synth.generate(n, seed=seed, start="2025-10-01", days=90)
-    served = book[["application_id", *synth.FEATURES]]
+    book = world.generate(n, seed=seed, start="2025-10-01", days=90)
+    served = book[["application_id", *world.FEATURES]]
     return book, served, ex.offline_feature_job(book, seed=seed)
 
 
@@ -150,7 +149,7 @@ def test_offline_job_breaks_exactly_one_column(column):
                 both[f"{c}_s"].ne(both[f"{c}_o"]) & ~(both[f"{c}_s"].isna() & both[f"{c}_o"].isna())
             ).any()
         )
-        for c in synth.FEATURES
+        for c in world.FEATURES
     }
     assert [c for c, d in differs.items() if d] == [column]
     # the checks find the planted column from the data alone
@@ -167,7 +166,7 @@ def test_q8_q9_reject_positional_and_nan_unaware_comparisons():
     ex.bind(served=served, offline=offline)
     try:
         assert status(ex.q8, "inquiries_6m") == "correct"
-        naive = {c: (served[c].to_numpy() != offline[c].to_numpy()).mean() for c in synth.FEATURES}
+        naive = {c: (served[c].to_numpy() != offline[c].to_numpy()).mean() for c in world.FEATURES}
         assert status(ex.q8, max(naive, key=naive.get)) == "incorrect"  # compared by position
         assert status(ex.q8, "emp_length_years") == "incorrect"  # NaN != NaN looks like a skew
         assert "not one of the options" in ex.q8.evaluate("inquiries").line

@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lendlab import quality, synth
-from lendlab.exercises import week04 as ex
-from lendlab.exercises._core import ____
+from lendlab import quality, world
+from lendlab.course.exercises import week04 as ex
+from lendlab.course.exercises.checks import ____
 
 SEED, N = 11, 3_000
 
@@ -202,7 +202,7 @@ def test_blank_answers_are_not_attempted(bound):
 
 @pytest.fixture(scope="module")
 def book():
-    return synth.generate(N, seed=SEED, start=ex.SETTINGS["start"], days=ex.SETTINGS["days"])
+    return world.generate(N, seed=SEED, start=ex.SETTINGS["start"], days=ex.SETTINGS["days"])
 
 
 def test_replay_production_breaks_only_partner_rows_in_the_window(book):

@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from lendlab import drift, synth
-from lendlab.exercises import week05 as ex
-from lendlab.exercises._core import ____
+from lendlab import drift, world
+from lendlab.course.exercises import week05 as ex
+from lendlab.course.exercises.checks import ____
 
 SEED, N = 11, 3_000
 
@@ -256,7 +256,7 @@ def test_every_question_starts_not_attempted(bound):
 
 
 def test_vendor_incident_is_sealed_by_seed_and_stays_in_march():
-    book = synth.generate(4_000, seed=5, start=ex.SETTINGS["start"], days=ex.SETTINGS["days"])
+    book = world.generate(4_000, seed=5, start=ex.SETTINGS["start"], days=ex.SETTINGS["days"])
     kinds = set()
     for seed in range(12):
         _, record = ex.vendor_incident(book, seed=seed)
@@ -272,7 +272,7 @@ def test_vendor_incident_is_sealed_by_seed_and_stays_in_march():
 
 
 def test_tax_seasons_touch_only_the_springs_and_the_seasonal_columns():
-    book = synth.generate(6_000, seed=2, start=ex.SETTINGS["start"], days=ex.SETTINGS["days"])
+    book = world.generate(6_000, seed=2, start=ex.SETTINGS["start"], days=ex.SETTINGS["days"])
     shifted, records = ex.add_tax_seasons(book, seed=2)
     assert [r.kind for r in records] == ["seasonality", "seasonality"]
     changed = (shifted != book) & ~(shifted.isna() & book.isna())
@@ -290,7 +290,7 @@ def test_big_platform_halves_share_a_distribution_and_tax_moves_only_two_columns
     assert len(ref) == len(same) == len(tax) == 10_000
     assert not ref["applied_at"].is_monotonic_increasing  # random order: first k rows are a sample
     assert drift.psi(ref["fico"], same["fico"]) < 0.01
-    moved = [c for c in synth.FEATURES if not tax[c].equals(same[c])]
+    moved = [c for c in world.FEATURES if not tax[c].equals(same[c])]
     assert set(moved) == set(ex.SEASONAL)
     assert (halves["outage"]["fico"] == 300).mean() == pytest.approx(0.05, abs=0.01)
     with pytest.raises(ValueError, match="n_big"):
@@ -298,7 +298,7 @@ def test_big_platform_halves_share_a_distribution_and_tax_moves_only_two_columns
 
 
 def test_ks_dashboard_matches_scipy_and_marks_red_below_alpha():
-    book = synth.generate(6_000, seed=3)
+    book = world.generate(6_000, seed=3)
     ref, cur = book.iloc[:3_000], book.iloc[3_000:].assign(fico=lambda f: f["fico"] + 15)
     table = ex.ks_dashboard(ref, cur, columns=["fico", "dti", "income_verification"])
     assert table["column"].tolist() == ["fico", "dti", "income_verification"]

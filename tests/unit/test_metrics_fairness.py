@@ -120,9 +120,9 @@ def test_air_bad_input(args, kwargs, message):
 
 
 def test_air_on_the_synthetic_world_is_below_one():
-    from lendlab import synth
+    from lendlab import world
 
-    book = synth.generate(20_000, seed=1)
+    book = world.generate(20_000, seed=1)
     air = metrics.adverse_impact_ratio(book["approved_policy"], book["protected_group"])
     proxy_air = metrics.adverse_impact_ratio(
         book["approved_policy"], weights=book["protected_proxy"]

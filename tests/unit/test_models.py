@@ -12,7 +12,7 @@ import pytest
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
-from lendlab import metrics, models, synth
+from lendlab import metrics, models, world
 from lendlab.models import challenger, scaling, scorecard
 from lendlab.models import policy as policy_module
 
@@ -21,22 +21,22 @@ reason_codes_module = importlib.import_module("lendlab.models.reason_codes")
 
 
 @pytest.fixture(scope="module")
-def world() -> tuple[pd.DataFrame, pd.DataFrame]:
+def world_data() -> tuple[pd.DataFrame, pd.DataFrame]:
     """Approved loans split in time order: train first, holdout after."""
-    book = synth.generate(120_000, seed=11)
+    book = world.generate(120_000, seed=11)
     loans = book[book["approved_policy"]]
     return loans.iloc[:25_000], loans.iloc[25_000:]
 
 
 @pytest.fixture(scope="module")
-def card(world) -> models.Scorecard:
-    train, _ = world
+def card(world_data) -> models.Scorecard:
+    train, _ = world_data
     return models.Scorecard().fit(train, train["defaulted"])
 
 
 @pytest.fixture(scope="module")
-def challenger_model(world) -> models.Challenger:
-    train, _ = world
+def challenger_model(world_data) -> models.Challenger:
+    train, _ = world_data
     return models.Challenger(max_iter=100).fit(train, train["defaulted"])
 
 
@@ -76,30 +76,30 @@ def test_pd_to_score_rejects_certain_outcomes():
 
 
 # -- Scorecard: internal consistency ----------------------------------------------------------
-def test_score_is_sum_of_points_and_matches_pd(card, world):
-    _, holdout = world
+def test_score_is_sum_of_points_and_matches_pd(card, world_data):
+    _, holdout = world_data
     points = card.feature_points(holdout)
     score = card.score(holdout)
     np.testing.assert_allclose(points.sum(axis=1), score)
     p = card.predict_pd(holdout)
     np.testing.assert_allclose(score, card.offset_ + card.factor_ * np.log((1 - p) / p))
-    assert list(points.columns) == list(synth.FEATURES)
+    assert list(points.columns) == list(world.FEATURES)
     assert score.index.equals(holdout.index) and p.index.equals(holdout.index)
 
 
-def test_predict_pd_equals_the_logistic_regression(card, world):
-    _, holdout = world
+def test_predict_pd_equals_the_logistic_regression(card, world_data):
+    _, holdout = world_data
     woe = card._woe_matrix_from_bins(card._bin_matrix(holdout, "test"))
     np.testing.assert_allclose(card.predict_pd(holdout), card.model_.predict_proba(woe)[:, 1])
 
 
-def test_points_table_shape_and_direction(card, world):
-    train, _ = world
+def test_points_table_shape_and_direction(card, world_data):
+    train, _ = world_data
     table = card.points_table()
     assert list(table.columns) == ["feature", "bin", "n", "bad_rate", "woe", "points"]
-    assert set(table["feature"]) == set(synth.FEATURES)
+    assert set(table["feature"]) == set(world.FEATURES)
     assert (table.groupby("feature")["n"].sum() == len(train)).all()
-    assert (table.loc[table["bin"] == "missing", "feature"].nunique()) == len(synth.FEATURES)
+    assert (table.loc[table["bin"] == "missing", "feature"].nunique()) == len(world.FEATURES)
     fico = table[(table["feature"] == "fico") & (table["bin"] != "missing")]
     dti = table[(table["feature"] == "dti") & (table["bin"] != "missing")]
     assert fico["points"].iloc[-1] > fico["points"].iloc[0]  # higher score, more points
@@ -115,9 +115,9 @@ def test_points_table_shape_and_direction(card, world):
     assert emp_missing["n"].iloc[0] > 0
 
 
-def test_information_value_order(world):
-    train, _ = world
-    features = [*synth.FEATURES, "grade"]
+def test_information_value_order(world_data):
+    train, _ = world_data
+    features = [*world.FEATURES, "grade"]
     iv = models.Scorecard(features).fit(train, train["defaulted"]).information_value()
     assert (iv >= 0).all() and iv.is_monotonic_decreasing
     assert set(iv.index[:3]) == {"grade", "fico", "term_months"}
@@ -125,8 +125,8 @@ def test_information_value_order(world):
     assert iv["open_accounts"] < 0.02  # plays no part in the world's risk
 
 
-def test_categorical_features_and_unseen_values(world):
-    train, holdout = world
+def test_categorical_features_and_unseen_values(world_data):
+    train, holdout = world_data
     card = models.Scorecard(["fico", "home_ownership", "income_verification"]).fit(
         train, train["defaulted"]
     )
@@ -141,9 +141,9 @@ def test_categorical_features_and_unseen_values(world):
     assert np.isfinite(card.predict_pd(odd)).all()
 
 
-def test_missing_at_serving_scores_as_average(card, world):
+def test_missing_at_serving_scores_as_average(card, world_data):
     """A feed that starts sending nulls gets WoE 0: scores squeeze toward the middle."""
-    _, holdout = world
+    _, holdout = world_data
     broken = holdout.head(2_000).copy()
     broken["fico"] = np.nan
     table = card.points_table().set_index(["feature", "bin"])
@@ -152,8 +152,8 @@ def test_missing_at_serving_scores_as_average(card, world):
     assert after.std() < before.std()
 
 
-def test_deterministic(world):
-    train, holdout = world
+def test_deterministic(world_data):
+    train, holdout = world_data
     a = models.Scorecard().fit(train, train["defaulted"])
     b = clone(a).fit(train, train["defaulted"])
     pd.testing.assert_frame_equal(a.points_table(), b.points_table())
@@ -163,8 +163,8 @@ def test_deterministic(world):
 
 
 # -- quality on the synthetic world -----------------------------------------------------------
-def test_holdout_auc_band(card, challenger_model, world):
-    _, holdout = world
+def test_holdout_auc_band(card, challenger_model, world_data):
+    _, holdout = world_data
     y = holdout["defaulted"]
     auc_card = metrics.roc_auc(y, card.predict_pd(holdout))
     auc_points = metrics.roc_auc(y, card.score(holdout), higher_is_riskier=False)
@@ -180,16 +180,16 @@ def test_holdout_auc_band(card, challenger_model, world):
     assert metrics.expected_calibration_error(y, card.predict_pd(holdout)) < 0.02
 
 
-def test_challenger_score_uses_the_same_scale(challenger_model, world):
-    _, holdout = world
+def test_challenger_score_uses_the_same_scale(challenger_model, world_data):
+    _, holdout = world_data
     p = challenger_model.predict_pd(holdout.head(100))
     np.testing.assert_allclose(
         challenger_model.score(holdout.head(100)), models.pd_to_score(p.to_numpy())
     )
 
 
-def test_challenger_handles_categories_and_missing(world):
-    train, holdout = world
+def test_challenger_handles_categories_and_missing(world_data):
+    train, holdout = world_data
     features = ["fico", "dti", "emp_length_years", "home_ownership"]
     model = models.Challenger(features, max_iter=20).fit(train, train["defaulted"])
     odd = holdout.head(5).copy()
@@ -222,8 +222,8 @@ MODELS = [models.Scorecard, lambda *a, **k: models.Challenger(*a, max_iter=5, **
         (lambda X, y: (X.assign(dti=np.inf), y), ValueError, "'dti' has .* infinite"),
     ],
 )
-def test_fit_bad_input(make, mutate, error, message, world):
-    train, _ = world
+def test_fit_bad_input(make, mutate, error, message, world_data):
+    train, _ = world_data
     X = train[["fico", "dti"]].head(2_000)
     y = train["defaulted"].head(2_000).to_numpy()
     bad_X, bad_y = mutate(X, y)
@@ -232,8 +232,8 @@ def test_fit_bad_input(make, mutate, error, message, world):
 
 
 @pytest.mark.parametrize("make", MODELS, ids=["Scorecard", "Challenger"])
-def test_predict_bad_input(make, world):
-    train, holdout = world
+def test_predict_bad_input(make, world_data):
+    train, holdout = world_data
     model = make(["fico", "dti"])
     with pytest.raises(NotFittedError):
         model.predict_pd(holdout)
@@ -257,14 +257,14 @@ def test_predict_bad_input(make, world):
         ({"features": ["fico"], "C": 0}, ValueError, "C=0"),
     ],
 )
-def test_scorecard_options_validated(kwargs, error, message, world):
-    train, _ = world
+def test_scorecard_options_validated(kwargs, error, message, world_data):
+    train, _ = world_data
     with pytest.raises(error, match=message):
         models.Scorecard(**kwargs).fit(train.head(500), train["defaulted"].head(500))
 
 
-def test_all_missing_feature_raises(world):
-    train, _ = world
+def test_all_missing_feature_raises(world_data):
+    train, _ = world_data
     X = train.head(500).assign(fico=np.nan)
     with pytest.raises(ValueError, match="'fico' is missing in every training row"):
         models.Scorecard(["fico"]).fit(X, train["defaulted"].head(500))
@@ -278,10 +278,10 @@ def test_docstring_examples_run(module):
     assert result.failed == 0
 
 
-def test_monotone_binning_makes_bad_rates_move_one_way(card, world):
-    train, _ = world
+def test_monotone_binning_makes_bad_rates_move_one_way(card, world_data):
+    train, _ = world_data
     table = card.points_table()
-    for feature in synth.FEATURES:
+    for feature in world.FEATURES:
         rows = table[(table["feature"] == feature) & (table["bin"] != "missing")]
         diffs = np.diff(rows["bad_rate"].to_numpy())
         assert (diffs >= 0).all() or (diffs <= 0).all(), feature

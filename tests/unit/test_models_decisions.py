@@ -8,12 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lendlab import metrics, models, synth
+from lendlab import metrics, models, world
 
 
 @pytest.fixture(scope="module")
 def book() -> pd.DataFrame:
-    return synth.generate(60_000, seed=5)
+    return world.generate(60_000, seed=5)
 
 
 @pytest.fixture(scope="module")

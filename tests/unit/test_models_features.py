@@ -4,13 +4,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lendlab import synth
+from lendlab import world
 from lendlab.models import CHALLENGER_FEATURES, add_engineered_features
 
 
 @pytest.fixture(scope="module")
 def book():
-    return synth.generate(2_000, seed=21)
+    return world.generate(2_000, seed=21)
 
 
 def test_values_match_the_annuity_formula(book):
@@ -40,5 +40,5 @@ def test_missing_raw_column_is_named(book):
 
 
 def test_challenger_default_features_include_engineered():
-    assert set(synth.FEATURES) <= set(CHALLENGER_FEATURES)
+    assert set(world.FEATURES) <= set(CHALLENGER_FEATURES)
     assert {"channel", "payment_to_income", "verified_income_ratio"} <= set(CHALLENGER_FEATURES)

@@ -24,14 +24,18 @@ T = pd.Timestamp("2025-06-01", tz="UTC")
 def apps() -> pd.DataFrame:
     n = 200
     rng = np.random.default_rng(0)
-    return pd.DataFrame({
-        "application_id": np.arange(1, n + 1, dtype=np.int64),
-        "applied_at": T + pd.to_timedelta(np.arange(n) * 600, unit="s"),
-        "fico": rng.integers(500, 800, n),
-        "dti": rng.uniform(0, 45, n).round(2),
-        "channel": pd.Categorical(rng.choice(["web", "mobile"], n), categories=["web", "mobile"]),
-        "note": pd.array(["ok"] * n, dtype="str"),
-    })
+    return pd.DataFrame(
+        {
+            "application_id": np.arange(1, n + 1, dtype=np.int64),
+            "applied_at": T + pd.to_timedelta(np.arange(n) * 600, unit="s"),
+            "fico": rng.integers(500, 800, n),
+            "dti": rng.uniform(0, 45, n).round(2),
+            "channel": pd.Categorical(
+                rng.choice(["web", "mobile"], n), categories=["web", "mobile"]
+            ),
+            "note": pd.array(["ok"] * n, dtype="str"),
+        }
+    )
 
 
 @pytest.fixture
@@ -89,7 +93,8 @@ def test_dtype_and_range_on_wrong_dtype(apps, contract):
     assert v["observed"].item() == "str" and v["expected"].item() == "int"
     # pandas 3 text is not a category and a category is not text
     assert rules(validate(apps.assign(channel=apps["channel"].astype(str)), contract)) == [
-        ("channel", "dtype", len(apps))]
+        ("channel", "dtype", len(apps))
+    ]
     floats = validate(apps.assign(fico=apps["fico"].astype(float)), contract)
     assert rules(floats) == [("fico", "dtype", len(apps))]
     bools = Contract("t", {"x": Column(dtype="int")})
@@ -126,7 +131,8 @@ def test_unique_single_and_compound_keys(apps):
 def test_row_count_bounds_and_empty_tables(apps, contract):
     assert rules(validate(apps.iloc[:40], contract)) == [("*", "row_count", 60)]
     big = pd.concat([apps] * 6, ignore_index=True).assign(
-        application_id=np.arange(1, 1201, dtype=np.int64))
+        application_id=np.arange(1, 1201, dtype=np.int64)
+    )
     assert rules(validate(big, contract)) == [("*", "row_count", 200)]
     empty = apps.iloc[:0]
     assert rules(validate(empty, Contract("t"))) == [("*", "row_count", 1)]  # empty is a finding
@@ -149,7 +155,8 @@ def test_freshness_newest_and_oldest(apps):
     with pytest.raises(ValueError, match="not a timestamp"):
         validate(apps, c, as_of="soon")
     assert rules(validate(apps.assign(applied_at="x"), c, as_of=T)) == [
-        ("applied_at", "dtype", len(apps))]
+        ("applied_at", "dtype", len(apps))
+    ]
 
 
 def test_lag_between_two_timestamps(apps):
@@ -211,8 +218,10 @@ def test_from_dict_yaml_and_round_trip(contract):
         "columns": {"fico": {"dtype": "int", "min": 300, "max": 850, "max_null": 0.05}},
         "unique": [["application_id", "pulled_at"]],
         "row_count": [1, None],
-        "freshness": [{"column": "pulled_at", "max_age": "2D"},
-                      {"earlier": "pulled_at", "later": "applied_at", "max_lag": "1D"}],
+        "freshness": [
+            {"column": "pulled_at", "max_age": "2D"},
+            {"earlier": "pulled_at", "later": "applied_at", "max_lag": "1D"},
+        ],
         "joins": {"key": "application_id", "right": "applications"},
     }
     c = Contract.from_dict(spec)
@@ -248,13 +257,22 @@ freshness:
         (lambda: Contract(""), ValueError, "name=''"),
         (lambda: Contract("t", columns={"x": 3}), TypeError, "'x' rule must be a Column"),
         (lambda: Contract("t", row_count=(1, 2, 3)), ValueError, "row_count"),
-        (lambda: Contract.from_dict({"name": "t", "colums": {}}), ValueError,
-         r"unknown keys \['colums'\]"),
+        (
+            lambda: Contract.from_dict({"name": "t", "colums": {}}),
+            ValueError,
+            r"unknown keys \['colums'\]",
+        ),
         (lambda: Contract.from_dict({"columns": {}}), ValueError, "needs a 'name'"),
-        (lambda: Contract.from_dict({"name": "t", "columns": {"x": {"maximum": 3}}}), ValueError,
-         r"column 'x' has unknown keys \['maximum'\]"),
-        (lambda: Contract.from_dict({"name": "t", "freshness": [{"max_age": "1D"}]}), ValueError,
-         "needs 'column'"),
+        (
+            lambda: Contract.from_dict({"name": "t", "columns": {"x": {"maximum": 3}}}),
+            ValueError,
+            r"column 'x' has unknown keys \['maximum'\]",
+        ),
+        (
+            lambda: Contract.from_dict({"name": "t", "freshness": [{"max_age": "1D"}]}),
+            ValueError,
+            "needs 'column'",
+        ),
         (lambda: Contract.from_dict(["name"]), TypeError, "must be a dict"),
         (lambda: validate({"a": [1]}, Contract("t")), TypeError, "DataFrame"),
         (lambda: validate(pd.DataFrame({"a": [1]}), "contract"), TypeError, "Contract or a dict"),
@@ -270,21 +288,31 @@ def test_agrees_with_pandera_on_shared_rules():
     pa = pytest.importorskip("pandera.pandas")
     rng = np.random.default_rng(11)
     n = 2_000
-    frame = pd.DataFrame({
-        "fico": np.where(rng.random(n) < 0.03, np.nan, rng.normal(640, 90, n).round()),
-        "channel": pd.Categorical(rng.choice(["web", "mobile", "fax"], n, p=[0.6, 0.38, 0.02])),
-        "dti": np.where(rng.random(n) < 0.05, np.nan, rng.uniform(-5, 70, n)),
-    })
-    ours = validate(frame, Contract("t", {
-        "fico": Column(min=300, max=850, max_null=1.0),
-        "channel": Column(allowed=["web", "mobile"]),
-        "dti": Column(min=0, max=60),
-    }))
-    schema = pa.DataFrameSchema({
-        "fico": pa.Column(float, pa.Check.in_range(300, 850), nullable=True),
-        "channel": pa.Column(checks=pa.Check.isin(["web", "mobile"])),
-        "dti": pa.Column(float, pa.Check.in_range(0, 60), nullable=False),
-    })
+    frame = pd.DataFrame(
+        {
+            "fico": np.where(rng.random(n) < 0.03, np.nan, rng.normal(640, 90, n).round()),
+            "channel": pd.Categorical(rng.choice(["web", "mobile", "fax"], n, p=[0.6, 0.38, 0.02])),
+            "dti": np.where(rng.random(n) < 0.05, np.nan, rng.uniform(-5, 70, n)),
+        }
+    )
+    ours = validate(
+        frame,
+        Contract(
+            "t",
+            {
+                "fico": Column(min=300, max=850, max_null=1.0),
+                "channel": Column(allowed=["web", "mobile"]),
+                "dti": Column(min=0, max=60),
+            },
+        ),
+    )
+    schema = pa.DataFrameSchema(
+        {
+            "fico": pa.Column(float, pa.Check.in_range(300, 850), nullable=True),
+            "channel": pa.Column(checks=pa.Check.isin(["web", "mobile"])),
+            "dti": pa.Column(float, pa.Check.in_range(0, 60), nullable=False),
+        }
+    )
     with pytest.raises(pa.errors.SchemaErrors) as caught:
         schema.validate(frame, lazy=True)
     cases = caught.value.failure_cases

@@ -6,8 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lendlab import synth
-from lendlab.incidents import inject
+from lendlab import world
 from lendlab.quality import (
     BREAKS,
     CONTRACTS,
@@ -19,27 +18,28 @@ from lendlab.quality import (
     split_sources,
     validate,
 )
+from lendlab.world.faults import inject
 
 
 @pytest.fixture(scope="module", params=[1, 2, 3])
-def world(request):
-    book = synth.generate(6_000, seed=request.param)
+def world_data(request):
+    book = world.generate(6_000, seed=request.param)
     return book, split_sources(book, seed=request.param)
 
 
-def test_clean_run_has_zero_violations(world):
-    book, sources = world
+def test_clean_run_has_zero_violations(world_data):
+    book, sources = world_data
     features = build_features(sources)
     v = check_pipeline(sources, features)
     assert v.empty, v.to_string()
     assert list(v.columns) == ["table", "column", "rule", "observed", "expected", "rows_affected"]
 
 
-def test_clean_features_reproduce_the_world(world):
-    book, sources = world
+def test_clean_features_reproduce_the_world(world_data):
+    book, sources = world_data
     f = build_features(sources)
     assert len(f) == len(book) and f["application_id"].is_unique
-    for col in synth.FEATURES:
+    for col in world.FEATURES:
         got, want = f[col].to_numpy(), book[col].to_numpy()
         if col == "dti":  # recomputed from monthly debt rounded to cents
             assert np.abs(got - want).max() <= 0.011
@@ -50,8 +50,8 @@ def test_clean_features_reproduce_the_world(world):
     assert f["fico"].dtype == np.int64 and f["inquiries_6m"].dtype == np.int64
 
 
-def test_sources_look_like_raw_feeds(world):
-    book, sources = world
+def test_sources_look_like_raw_feeds(world_data):
+    book, sources = world_data
     apps, bureau, verif = sources.applications, sources.bureau_pulls, sources.verifications
     assert "dti" not in apps and "monthly_debt" in apps and "pd_true" not in apps
     assert len(apps) == len(book) == len(verif)
@@ -64,7 +64,7 @@ def test_sources_look_like_raw_feeds(world):
 
 
 def test_split_sources_is_deterministic_and_leaves_the_book_alone():
-    book = synth.generate(1_000, seed=4)
+    book = world.generate(1_000, seed=4)
     before = book.copy()
     a, b = split_sources(book, seed=4), split_sources(book, seed=4)
     for name in ("applications", "bureau_pulls", "verifications"):
@@ -74,16 +74,24 @@ def test_split_sources_is_deterministic_and_leaves_the_book_alone():
 
 # What each break must trip in the feature table (and where else it shows).
 CAUGHT = {
-    "bureau_join_duplicates": {("features", "application_id", "unique"),
-                               ("features", "fico", "null_budget")},
-    "stale_bureau": {("features", "bureau_pulled_at->applied_at", "lag"),
-                     ("bureau_pulls", "pulled_at", "freshness")},
+    "bureau_join_duplicates": {
+        ("features", "application_id", "unique"),
+        ("features", "fico", "null_budget"),
+    },
+    "stale_bureau": {
+        ("features", "bureau_pulled_at->applied_at", "lag"),
+        ("bureau_pulls", "pulled_at", "freshness"),
+    },
     "income_units": {("features", "dti", "range"), ("applications", "annual_income", "range")},
-    "drop_verification": {("features", "income_verification", "null_budget"),
-                          ("applications", "application_id", "coverage"),
-                          ("verifications", "verified_at", "freshness")},
-    "rename_partner_field": {("features", "emp_length_years", "null_budget"),
-                             ("applications", "employment_length", "unexpected")},
+    "drop_verification": {
+        ("features", "income_verification", "null_budget"),
+        ("applications", "application_id", "coverage"),
+        ("verifications", "verified_at", "freshness"),
+    },
+    "rename_partner_field": {
+        ("features", "emp_length_years", "null_budget"),
+        ("applications", "employment_length", "unexpected"),
+    },
 }
 
 
@@ -92,8 +100,8 @@ def test_every_break_has_a_check():
 
 
 @pytest.mark.parametrize("brk", list(BREAKS))
-def test_each_break_is_caught(world, brk):
-    book, sources = world
+def test_each_break_is_caught(world_data, brk):
+    book, sources = world_data
     features = build_features(sources, breaks=[brk])
     v = check_pipeline(sources, features, breaks=[brk])
     found = set(zip(v["table"], v["column"], v["rule"], strict=True))
@@ -104,8 +112,8 @@ def test_each_break_is_caught(world, brk):
     assert check_pipeline(sources).empty
 
 
-def test_break_details(world):
-    book, sources = world
+def test_break_details(world_data):
+    book, sources = world_data
     dup = build_features(sources, breaks="bureau_join_duplicates")
     assert len(dup) == len(sources.bureau_pulls)  # fanned out: one row per pull
     units = build_features(sources, breaks=["income_units"])
@@ -121,8 +129,8 @@ def test_break_details(world):
     assert {"range", "null_budget"} <= set(v["rule"])
 
 
-def test_apply_breaks_never_mutates(world):
-    book, sources = world
+def test_apply_breaks_never_mutates(world_data):
+    book, sources = world_data
     copies = {k: v.copy() for k, v in sources.tables().items()}
     for brk in BREAKS:
         apply_breaks(sources, [brk])
@@ -132,23 +140,31 @@ def test_apply_breaks_never_mutates(world):
 
 
 def test_dedupe_keeps_the_latest_successful_pull():
-    book = synth.generate(500, seed=8)
+    book = world.generate(500, seed=8)
     s = split_sources(book, seed=8, timeout_rate=0.0)
     # a second, later successful pull with a different score must win over the first
     again = s.bureau_pulls.iloc[:5].copy()
     again["pulled_at"] += pd.Timedelta("1min")
     again["fico"] = 700
-    s2 = Sources(s.applications, pd.concat([s.bureau_pulls, again], ignore_index=True),
-                 s.verifications, s.as_of)
+    s2 = Sources(
+        s.applications,
+        pd.concat([s.bureau_pulls, again], ignore_index=True),
+        s.verifications,
+        s.as_of,
+    )
     f = build_features(s2).set_index("application_id")
     assert (f.loc[again["application_id"], "fico"] == 700).all() and f.index.is_unique
 
 
 def test_vendor_duplicates_make_the_join_fail_loudly():
-    book = synth.generate(300, seed=9)
+    book = world.generate(300, seed=9)
     s = split_sources(book, seed=9)
-    twice = Sources(s.applications, s.bureau_pulls,
-                    pd.concat([s.verifications, s.verifications.iloc[:2]]), s.as_of)
+    twice = Sources(
+        s.applications,
+        s.bureau_pulls,
+        pd.concat([s.verifications, s.verifications.iloc[:2]]),
+        s.as_of,
+    )
     with pytest.raises(pd.errors.MergeError):
         build_features(twice)
 
@@ -156,21 +172,33 @@ def test_vendor_duplicates_make_the_join_fail_loudly():
 @pytest.mark.parametrize(
     ("call", "error", "match"),
     [
-        (lambda s, b: build_features(s, breaks=["typo"]), ValueError,
-         r"unknown break\(s\) \['typo'\]"),
+        (
+            lambda s, b: build_features(s, breaks=["typo"]),
+            ValueError,
+            r"unknown break\(s\) \['typo'\]",
+        ),
         (lambda s, b: build_features(b), TypeError, "split_sources"),
         (lambda s, b: split_sources(b.drop(columns="dti")), ValueError, r"\['dti'\]"),
         (lambda s, b: split_sources(b.iloc[:0]), ValueError, "empty"),
         (lambda s, b: split_sources(b, timeout_rate=1.5), ValueError, "timeout_rate=1.5"),
         (lambda s, b: split_sources(b, seed=-2), ValueError, "seed=-2"),
         (lambda s, b: split_sources(b.to_dict()), TypeError, "DataFrame"),
-        (lambda s, b: build_features(Sources(s.applications.drop(columns="monthly_debt"),
-                                             s.bureau_pulls, s.verifications, s.as_of)),
-         ValueError, r"sources.applications is missing column\(s\) \['monthly_debt'\]"),
+        (
+            lambda s, b: build_features(
+                Sources(
+                    s.applications.drop(columns="monthly_debt"),
+                    s.bureau_pulls,
+                    s.verifications,
+                    s.as_of,
+                )
+            ),
+            ValueError,
+            r"sources.applications is missing column\(s\) \['monthly_debt'\]",
+        ),
     ],
 )
 def test_bad_input_raises_with_the_fix(call, error, match):
-    book = synth.generate(200, seed=1)
+    book = world.generate(200, seed=1)
     with pytest.raises(error, match=match):
         call(split_sources(book), book)
 
@@ -179,7 +207,7 @@ def test_bad_input_raises_with_the_fix(call, error, match):
 
 BOOK_CONTRACT = Contract(
     "book",
-    {k: v for k, v in CONTRACTS["features"].columns.items() if k in synth.generate(10).columns},
+    {k: v for k, v in CONTRACTS["features"].columns.items() if k in world.generate(10).columns},
     unique=["application_id"],
 )
 
@@ -202,7 +230,7 @@ BOOK_CONTRACT = Contract(
     ids=lambda x: str(x) if not isinstance(x, set) else "",  # sets print in hash order
 )
 def test_which_incidents_a_contract_can_see(kind, opts, expected):
-    book = synth.generate(8_000, seed=2)
+    book = world.generate(8_000, seed=2)
     assert validate(book, BOOK_CONTRACT).empty
     broken, inc = inject(book, kind, start="2025-06-01", end="2025-07-01", seed=2, **opts)
     window = broken[(broken["applied_at"] >= inc.start) & (broken["applied_at"] < inc.end)]

@@ -37,7 +37,7 @@ __all__ = [
 
 KERNEL_NAME = "lendlab"
 
-#: One check line as printed by lendlab.exercises (the status is the text after the colon).
+#: One check line as printed by lendlab.course.exercises (the status is the text after the colon).
 CHECK_LINE = re.compile(
     r"^(?P<q>Q\d+) \((?P<title>.*)\): "
     r"(?P<status>Correct|Incorrect|Not attempted|Not ready|Could not check)\b",

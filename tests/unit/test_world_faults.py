@@ -10,8 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lendlab import incidents, synth
-from lendlab.incidents import BUREAU_FIELDS, KINDS, Incident, inject
+from lendlab import world
+from lendlab.world import faults
+from lendlab.world.faults import BUREAU_FIELDS, KINDS, InjectedFault, inject
 
 START, END = "2025-06-01", "2025-07-01"
 T0, T1 = pd.Timestamp(START, tz="UTC"), pd.Timestamp(END, tz="UTC")
@@ -37,15 +38,17 @@ def psi(reference, current) -> float:
         a = np.array([(cur == v).mean() for v in values])
     else:
         edges = np.unique(np.quantile(ref, np.linspace(0, 1, 11)[1:-1]))
-        e, a = (np.bincount(np.searchsorted(edges, x, side="right"), minlength=edges.size + 1)
-                / x.size for x in (ref, cur))
+        e, a = (
+            np.bincount(np.searchsorted(edges, x, side="right"), minlength=edges.size + 1) / x.size
+            for x in (ref, cur)
+        )
     e, a = np.clip(e, 1e-4, None), np.clip(a, 1e-4, None)
     return float(np.sum((a - e) * np.log(a / e)))
 
 
 @pytest.fixture(scope="module", params=SEEDS)
 def book(request) -> pd.DataFrame:
-    return synth.generate(15_000, seed=request.param)
+    return world.generate(15_000, seed=request.param)
 
 
 def split(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -71,14 +74,14 @@ ALL_CASES = [(k, {}) for k in KINDS] + [
 
 @pytest.mark.parametrize(("kind", "opts"), ALL_CASES, ids=lambda x: str(x))
 def test_input_untouched_outside_window_unchanged_and_deterministic(kind, opts):
-    book = synth.generate(4_000, seed=5)
+    book = world.generate(4_000, seed=5)
     pristine = book.copy(deep=True)
     broken, inc = inject(book, kind, start=START, end=END, seed=3, **opts)
     assert_same(book, pristine)  # never mutated
     again, inc2 = inject(book, kind, start=START, end=END, seed=3, **opts)
     assert_same(broken, again)  # same seed, same bytes
     assert inc == inc2
-    assert isinstance(inc, Incident) and inc.kind == kind
+    assert isinstance(inc, InjectedFault) and inc.kind == kind
     assert inc.rows_affected > 0 and len(inc.application_ids) == inc.rows_affected
     assert inc.moves and inc.flat and inc.expected and inc.description
     assert set(inc.columns) <= set(broken.columns)
@@ -97,7 +100,7 @@ SAME_SHAPE = [c for c in ALL_CASES if c != ("broken_join", {})]  # duplicate mod
 
 @pytest.mark.parametrize(("kind", "opts"), SAME_SHAPE, ids=str)
 def test_columns_not_named_stay_identical(kind, opts):
-    book = synth.generate(4_000, seed=6)
+    book = world.generate(4_000, seed=6)
     broken, inc = inject(book, kind, start=START, end=END, seed=1, **opts)
     untouched = [c for c in book.columns if c not in inc.columns and c != "approved_policy"]
     assert_same(broken[untouched], book[untouched])
@@ -154,7 +157,7 @@ def test_income_annual_as_monthly_signature(book):
     assert psi(ref["annual_income"], cur["annual_income"]) > 0.25
     # Nobody is declined for DTI any more: approvals can only go up.
     assert cur["approved_policy"].mean() >= before["approved_policy"].mean()
-    assert (cur["dti"] > synth.POLICY["dti_max"]).sum() == 0
+    assert (cur["dti"] > world.POLICY["dti_max"]).sum() == 0
     for col in BUREAU_FIELDS:
         assert psi(ref[col], cur[col]) < 0.1
 
@@ -189,8 +192,9 @@ def test_partner_field_rename_null_then_imputed(book):
 def test_partner_field_rename_on_an_int_bureau_field(book):
     broken, inc, ref, cur, before = run(book, "partner_field_rename", field="revol_util")
     assert cur.loc[cur["channel"] == "partner_api", "revol_util"].isna().all()
-    broken, inc, ref, cur, before = run(book, "partner_field_rename", field="inquiries_6m",
-                                        stage="imputed")
+    broken, inc, ref, cur, before = run(
+        book, "partner_field_rename", field="inquiries_6m", stage="imputed"
+    )
     assert pd.api.types.is_integer_dtype(broken["inquiries_6m"])
 
 
@@ -249,7 +253,7 @@ def test_income_verification_vendor_change(book):
 
 def test_seasonality_pages_nobody(book):
     broken, inc, ref, cur, before = run(book, "seasonality")
-    assert max(psi(ref[c], cur[c]) for c in synth.FEATURES) < 0.1
+    assert max(psi(ref[c], cur[c]) for c in world.FEATURES) < 0.1
     assert (cur["revol_util"].mean() - before["revol_util"].mean()) == pytest.approx(-2.0, abs=0.2)
     assert cur["loan_amount"].mean() / before["loan_amount"].mean() == pytest.approx(0.96, abs=0.01)
     assert abs(cur["approved_policy"].mean() - before["approved_policy"].mean()) < 0.02
@@ -257,7 +261,7 @@ def test_seasonality_pages_nobody(book):
 
 def test_concept_shift_moves_outcomes_not_inputs(book):
     broken, inc, ref, cur, before = run(book, "concept_shift", segment="thin_file")
-    assert_same(cur[list(synth.FEATURES)], before[list(synth.FEATURES)])
+    assert_same(cur[list(world.FEATURES)], before[list(world.FEATURES)])
     thin = cur["segment"] == "thin_file"
     assert cur.loc[thin, "defaulted"].mean() > before.loc[thin, "defaulted"].mean() + 0.08
     assert (cur.loc[thin, "pd_true"] > before.loc[thin, "pd_true"]).all()
@@ -293,7 +297,7 @@ def test_concept_shift_moves_outcomes_not_inputs(book):
     ],
 )
 def test_bad_options_raise_with_the_fix(kwargs, match):
-    book = synth.generate(500, seed=1)
+    book = world.generate(500, seed=1)
     kind = kwargs.pop("kind")
     seed = kwargs.pop("seed", 0)
     with pytest.raises(ValueError, match=match):
@@ -301,7 +305,7 @@ def test_bad_options_raise_with_the_fix(kwargs, match):
 
 
 def test_bad_data_and_windows():
-    book = synth.generate(500, seed=1)
+    book = world.generate(500, seed=1)
     with pytest.raises(TypeError, match="DataFrame"):
         inject(book.to_dict(), "seasonality", start=START, end=END)
     with pytest.raises(ValueError, match="must be before"):
@@ -317,22 +321,33 @@ def test_bad_data_and_windows():
     with pytest.raises(ValueError, match="empty"):
         inject(book.iloc[:0], "seasonality", start=START, end=END)
     with pytest.raises(ValueError, match="must be datetime"):
-        inject(book.assign(applied_at=book["applied_at"].astype(str)), "seasonality",
-               start=START, end=END)
+        inject(
+            book.assign(applied_at=book["applied_at"].astype(str)),
+            "seasonality",
+            start=START,
+            end=END,
+        )
 
 
 def test_kinds_cover_the_brief():
     assert set(KINDS) == {
-        "bureau_outage", "bureau_attribute_bug", "income_monthly_as_annual",
-        "income_annual_as_monthly", "partner_field_rename", "broken_join", "stale_feature_store",
-        "income_verification_vendor_change", "seasonality", "concept_shift",
+        "bureau_outage",
+        "bureau_attribute_bug",
+        "income_monthly_as_annual",
+        "income_annual_as_monthly",
+        "partner_field_rename",
+        "broken_join",
+        "stale_feature_store",
+        "income_verification_vendor_change",
+        "seasonality",
+        "concept_shift",
     }
-    assert incidents.__all__
+    assert faults.__all__
 
 
 @pytest.mark.parametrize(("kind", "opts"), ALL_CASES, ids=str)
 def test_works_on_a_shuffled_subset_with_its_own_index(kind, opts):
-    book = synth.generate(3_000, seed=4)
+    book = world.generate(3_000, seed=4)
     subset = book.sample(frac=0.5, random_state=1)  # labs pass filtered, re-ordered frames
     broken, inc = inject(subset, kind, start=START, end=END, seed=1, **opts)
     assert inc.rows_affected > 0

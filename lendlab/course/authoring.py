@@ -52,7 +52,7 @@ DROP_TAGS = frozenset({"solution-only", "injected-parameters"})
 #: Cell metadata that changes on every execution; kept out of labs so they stay byte-stable.
 VOLATILE_CELL_METADATA = ("execution", "papermill", "collapsed", "scrolled")
 VOLATILE_NB_METADATA = ("papermill", "widgets")
-_IMPORTS_BLANK = re.compile(r"^from lendlab\.exercises import .*____", re.MULTILINE)
+_IMPORTS_BLANK = re.compile(r"^from lendlab\.course\.exercises import .*____", re.MULTILINE)
 
 
 def assigned_names(code: str) -> list[str]:
@@ -240,7 +240,7 @@ def validate_solution(nb: nbformat.NotebookNode, *, name: str = "notebook") -> N
     ):
         raise ValueError(
             f"{name}: the lab gets blanks (____) but no cell imports them; add "
-            "`from lendlab.exercises import ____` to the setup cell"
+            "`from lendlab.course.exercises import ____` to the setup cell"
         )
 
 

@@ -3,8 +3,8 @@
 A week module defines one :class:`Question` subclass per exercise and groups them in a
 :class:`Week`. In the lab::
 
-    from lendlab.exercises import ____
-    from lendlab.exercises import week01 as ex
+    from lendlab.course.exercises import ____
+    from lendlab.course.exercises import week01 as ex
     ex.bind(book=book)              # the learner's own data; expectations come from it
     threshold = ____                # the learner replaces the blank
     ex.q3.check(threshold)          # prints one line, never raises (unless LENDLAB_STRICT=1)
@@ -48,7 +48,8 @@ __all__ = [
     "expect_frame",
 ]
 
-#: Module alias the labs use (``from lendlab.exercises import week01 as ex``); named in messages.
+#: Module alias the labs use (``from lendlab.course.exercises import week01 as ex``); named in
+#: messages.
 ALIAS = "ex"
 
 

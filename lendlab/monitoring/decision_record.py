@@ -181,12 +181,12 @@ def _model_features(model: Any, features: Sequence[str] | None) -> list[str]:
         if isinstance(features, str) or not all(isinstance(f, str) for f in features):
             raise TypeError(f"features must be a list of column names, got {features!r}")
         return list(features)
-    # fitted names first (a Scorecard's ``features`` may be None, meaning synth.FEATURES)
+    # fitted names first (a Scorecard's ``features`` may be None, meaning world.FEATURES)
     for attr in ("features_", "features", "feature_names_in_"):
         found = getattr(model, attr, None)
         if found is not None and len(found):
             return [str(f) for f in found]
-    from lendlab.synth import FEATURES
+    from lendlab.world.generator import FEATURES
 
     return list(FEATURES)
 
@@ -219,7 +219,7 @@ def decision_log(
     ----------
     applications : DataFrame
         One row per application with ``application_id``, ``applied_at`` and the model's
-        features (e.g. :func:`lendlab.synth.generate`).
+        features (e.g. :func:`lendlab.world.generate`).
     model : object with ``predict_pd(X)``
         The model in production (e.g. ``lendlab.models.Scorecard``). Its ``features``
         attribute, if any, names the inputs; its ``pdo``/``base_score``/``base_odds``, if any,
@@ -234,7 +234,7 @@ def decision_log(
         ``cutoff + review_margin`` are declined. 0 means no manual review.
     features : list of str, optional
         Input snapshot columns; default the model's ``features`` (else
-        :data:`lendlab.synth.FEATURES`).
+        :data:`lendlab.world.FEATURES`).
     context : list of str, default ("channel", "segment")
         Extra columns copied for slicing (skipped when absent from ``applications``).
     reasons : callable, optional
@@ -289,7 +289,7 @@ def decision_log(
         applications,
         ["application_id", "applied_at", *cols],
         "applications",
-        "pass a frame from lendlab.synth.generate (or name the model's inputs with features=)",
+        "pass a frame from lendlab.world.generate (or name the model's inputs with features=)",
     )
     _datetimes(applications, "applied_at", "applications")
     if applications["application_id"].duplicated().any():
@@ -383,7 +383,7 @@ def decision_mix(log: pd.DataFrame, *, freq: str = "MS", by: str | None = None) 
     """
     log = _frame(log, "log")
     needed = ["applied_at", "decision", "pd"] + ([by] if by is not None else [])
-    _require(log, needed, "log", "pass a frame from lendlab.decision_log.decision_log")
+    _require(log, needed, "log", "pass a frame from lendlab.monitoring.decision_log")
     when = _datetimes(log, "applied_at", "log")
     decision = log["decision"].astype("str")
     unknown = sorted(set(decision.unique()) - set(DECISIONS))
@@ -433,7 +433,7 @@ def loan_performance(
 ) -> pd.DataFrame:
     """What the servicing ledger knows as of a date: booked loans, months on book, defaults so far.
 
-    :func:`lendlab.synth.observed` plus ``vintage`` (``YYYY-MM`` of booking) and
+    :func:`lendlab.world.observed` plus ``vintage`` (``YYYY-MM`` of booking) and
     ``default_month`` (month on book of the default, for defaults already seen; ``NaN`` for
     loans that have not defaulted *yet*). Defaults after ``as_of`` stay invisible: a lender
     knows when a loan charged off, never whether a current loan will.
@@ -441,7 +441,7 @@ def loan_performance(
     Parameters
     ----------
     book : DataFrame
-        A world frame (:func:`lendlab.synth.generate`) with the truth columns.
+        A world frame (:func:`lendlab.world.generate`) with the truth columns.
     as_of : str or Timestamp
         The date the lender looks.
     approved : str or boolean Series, default "approved_policy"
@@ -450,8 +450,8 @@ def loan_performance(
 
     Examples
     --------
-    >>> from lendlab import synth
-    >>> book = synth.generate(5_000, seed=3, start="2024-01-01", days=365)
+    >>> from lendlab import world
+    >>> book = world.generate(5_000, seed=3, start="2024-01-01", days=365)
     >>> perf = loan_performance(book, "2025-01-01")
     >>> bool((perf["default_month"].notna() == perf["bad_so_far"].astype(bool)).all())
     True
@@ -459,15 +459,15 @@ def loan_performance(
     >>> bool((seen["default_month"] <= seen["months_on_book"]).all())
     True
     """
-    from lendlab import synth
+    from lendlab import world
 
     book = _frame(book, "book")
     _require(
-        book, ["applied_at", "months_to_default"], "book", "pass lendlab.synth.generate output"
+        book, ["applied_at", "months_to_default"], "book", "pass lendlab.world.generate output"
     )
     if isinstance(approved, pd.Series) and not approved.index.equals(book.index):
         raise ValueError("approved must be aligned to book (same index); build it from book's rows")
-    view = synth.observed(book, as_of, approved=approved)
+    view = world.observed(book, as_of, approved=approved)
     seen = view["bad_so_far"].to_numpy().astype(bool)
     month = book.loc[view.index, "months_to_default"].to_numpy(dtype=float)
     view["default_month"] = np.where(seen, month, np.nan)
@@ -524,7 +524,7 @@ def vintage_curve(performance: pd.DataFrame, *, max_months: int | None = None) -
         performance,
         "performance",
         ["applied_at", "months_on_book", "default_month"],
-        "build it with lendlab.decision_log.loan_performance(book, as_of); synth.observed alone "
+        "build it with lendlab.monitoring.loan_performance(book, as_of); world.observed alone "
         "does not keep the month of default",
     )
     if max_months is not None and (
@@ -572,7 +572,7 @@ def vintage_curve(performance: pd.DataFrame, *, max_months: int | None = None) -
 def bad_rate_by_vintage(view: pd.DataFrame) -> pd.DataFrame:
     """The naive dashboard: bad rate so far per monthly vintage, as of the view's date.
 
-    Works on :func:`lendlab.synth.observed` output directly. Vintages differ in age, so this
+    Works on :func:`lendlab.world.observed` output directly. Vintages differ in age, so this
     table compares loans at different months on book: the newest vintages always look good.
 
     Returns
@@ -594,7 +594,7 @@ def bad_rate_by_vintage(view: pd.DataFrame) -> pd.DataFrame:
         view,
         "view",
         ["applied_at", "months_on_book", "bad_so_far"],
-        "pass lendlab.synth.observed(book, as_of) output",
+        "pass lendlab.world.observed(book, as_of) output",
     )
     bad = view["bad_so_far"]
     if not pd.api.types.is_numeric_dtype(bad) or not bad.isin([0, 1]).all():

@@ -1,22 +1,23 @@
 """Week 4: data quality and feature pipeline debugging (the checks behind the lab).
 
 The lab ``solutions/week04_data_quality.ipynb`` builds six months of applications
-(:func:`lendlab.synth.generate`), splits them into the three raw feeds a lender's nightly batch
+(:func:`lendlab.world.generate`), splits them into the three raw feeds a lender's nightly batch
 reads (:func:`lendlab.quality.split_sources`: applications, bureau pulls, income
 verifications), builds the feature table (:func:`lendlab.quality.build_features`) and checks
 every stage with data contracts (:mod:`lendlab.quality.contracts`). It then breaks the pipeline
-on purpose (``breaks=`` and :func:`lendlab.incidents.inject`), answers a 02:47 page about the
+on purpose (``breaks=`` and :func:`lendlab.world.faults.inject`), answers a 02:47 page about the
 partner channel, and runs a game day whose incident kind and start day are drawn from the seed.
 
 In the lab::
 
-    from lendlab.exercises import week04 as ex
+    from lendlab.course.exercises import week04 as ex
     ex.bind(sources=sources, features=features, broken=broken, faults=faults, ...)
     ex.q1.check(feature_contract)
 
 Every expected answer is computed from the bound data (decisions with
 :func:`lendlab.models.rules_policy`, violations with :func:`lendlab.quality.validate`) or read
-from the sealed :class:`lendlab.incidents.Incident` records, so the checks hold for any seed.
+from the sealed :class:`lendlab.world.faults.InjectedFault` records, so the checks hold for any
+seed.
 :func:`build_context` rebuilds exactly what the lab binds (the common exercise test uses it with
 another seed and a small ``n``).
 """
@@ -30,14 +31,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lendlab import incidents, models, quality, synth
-from lendlab.exercises._core import (
+from lendlab import models, quality, world
+from lendlab.course.exercises.checks import (
     Incorrect,
     Question,
     Week,
     expect_choice,
     expect_number,
 )
+from lendlab.world import faults
 
 __all__ = [
     "SETTINGS",
@@ -118,7 +120,9 @@ def _utc(value: Any) -> pd.Timestamp:
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
-def replay_production(book: pd.DataFrame, *, seed: int) -> tuple[pd.DataFrame, incidents.Incident]:
+def replay_production(
+    book: pd.DataFrame, *, seed: int
+) -> tuple[pd.DataFrame, faults.InjectedFault]:
     """Tonight's production history: ``book`` as the raw feeds delivered it, and the sealed record.
 
     Something went wrong for part of the partner_api traffic since
@@ -128,7 +132,7 @@ def replay_production(book: pd.DataFrame, *, seed: int) -> tuple[pd.DataFrame, i
     Parameters
     ----------
     book : DataFrame
-        The world from :func:`lendlab.synth.generate` (never modified).
+        The world from :func:`lendlab.world.generate` (never modified).
     seed : int
         The lab's seed (which applications, and the incident's own random choices).
 
@@ -136,25 +140,25 @@ def replay_production(book: pd.DataFrame, *, seed: int) -> tuple[pd.DataFrame, i
     -------
     history : DataFrame
         A copy of ``book`` with the incident applied (same index, same dtypes).
-    record : Incident
-        The truth about it (:class:`lendlab.incidents.Incident`).
+    record : InjectedFault
+        The truth about it (:class:`lendlab.world.faults.InjectedFault`).
 
     Examples
     --------
-    >>> from lendlab import synth
-    >>> book = synth.generate(3_000, seed=1, start="2025-07-01", days=184)
+    >>> from lendlab import world
+    >>> book = world.generate(3_000, seed=1, start="2025-07-01", days=184)
     >>> history, record = replay_production(book, seed=1)
     >>> history.shape == book.shape, record.rows_affected > 0
     (True, True)
     """
     if not isinstance(book, pd.DataFrame):
         raise TypeError(
-            f"book must be a DataFrame from lendlab.synth.generate, got {type(book).__name__}"
+            f"book must be a DataFrame from lendlab.world.generate, got {type(book).__name__}"
         )
     for col in ("applied_at", "channel"):
         if col not in book.columns:
             raise ValueError(
-                f"book has no {col!r} column; pass the frame from lendlab.synth.generate"
+                f"book has no {col!r} column; pass the frame from lendlab.world.generate"
             )
     start = _utc(SETTINGS["scenario_start"])
     end = book["applied_at"].max().floor("D") + pd.Timedelta(days=1)
@@ -171,7 +175,7 @@ def replay_production(book: pd.DataFrame, *, seed: int) -> tuple[pd.DataFrame, i
     rng = np.random.default_rng([seed, 4])
     k = max(1, round(NEW_FRONT_END_SHARE * candidates.size))
     rows = np.sort(rng.choice(candidates, size=k, replace=False))
-    hit, record = incidents.inject(
+    hit, record = faults.inject(
         book.iloc[rows],
         "income_monthly_as_annual",
         start=start,
@@ -184,7 +188,7 @@ def replay_production(book: pd.DataFrame, *, seed: int) -> tuple[pd.DataFrame, i
     return history, record
 
 
-def game_day(book: pd.DataFrame, *, seed: int) -> tuple[pd.DataFrame, incidents.Incident]:
+def game_day(book: pd.DataFrame, *, seed: int) -> tuple[pd.DataFrame, faults.InjectedFault]:
     """The game-day drill: a month of ``book`` with one incident, kind and day drawn from ``seed``.
 
     The platform team replays ``SETTINGS["drill_month"]`` through staging with one fault from
@@ -193,19 +197,19 @@ def game_day(book: pd.DataFrame, *, seed: int) -> tuple[pd.DataFrame, incidents.
 
     Examples
     --------
-    >>> from lendlab import synth
-    >>> book = synth.generate(3_000, seed=1, start="2025-07-01", days=184)
+    >>> from lendlab import world
+    >>> book = world.generate(3_000, seed=1, start="2025-07-01", days=184)
     >>> drill_book, record = game_day(book, seed=1)
     >>> record.kind in DRILL_KINDS, str(record.end.date())
     (True, '2025-11-01')
     """
     if not isinstance(book, pd.DataFrame):
         raise TypeError(
-            f"book must be a DataFrame from lendlab.synth.generate, got {type(book).__name__}"
+            f"book must be a DataFrame from lendlab.world.generate, got {type(book).__name__}"
         )
     if "applied_at" not in book.columns:
         raise ValueError(
-            "book has no 'applied_at' column; pass the frame from lendlab.synth.generate"
+            "book has no 'applied_at' column; pass the frame from lendlab.world.generate"
         )
     first, last = (_utc(d) for d in SETTINGS["drill_month"])
     month = book[(book["applied_at"] >= first) & (book["applied_at"] < last)]
@@ -218,7 +222,7 @@ def game_day(book: pd.DataFrame, *, seed: int) -> tuple[pd.DataFrame, incidents.
     kind = str(rng.choice(DRILL_KINDS))
     start = _DRILL_FIRST_DAY + pd.Timedelta(days=int(rng.integers(0, _DRILL_START_CHOICES)))
     options = {"stage": "null"} if kind == "partner_field_rename" else {}
-    return incidents.inject(month, kind, start=start, end=last, seed=seed, **options)
+    return faults.inject(month, kind, start=start, end=last, seed=seed, **options)
 
 
 def _slice_faults(
@@ -231,7 +235,7 @@ def _slice_faults(
         ("bureau_outage", "bureau_outage", {}),
         ("partner_field_rename_imputed", "partner_field_rename", {"stage": "imputed"}),
     ):
-        broken_book, _ = incidents.inject(
+        broken_book, _ = faults.inject(
             december, kind, start=SETTINGS["fault_start"], end="2026-01-01", seed=seed, **options
         )
         src = quality.split_sources(broken_book, seed=seed)
@@ -251,7 +255,7 @@ def build_context(*, seed: int = 2026, n: int = 100_000) -> dict[str, Any]:
     >>> sorted(ctx["broken"]) == sorted(quality.BREAKS), ctx["drill"].kind in DRILL_KINDS
     (True, True)
     """
-    book = synth.generate(n, seed=seed, start=SETTINGS["start"], days=SETTINGS["days"])
+    book = world.generate(n, seed=seed, start=SETTINGS["start"], days=SETTINGS["days"])
     sources = quality.split_sources(book, seed=seed)
     features = quality.build_features(sources)
     broken = {b: quality.build_features(sources, breaks=[b]) for b in quality.BREAKS}
@@ -317,8 +321,8 @@ def batch_job_contract(sources: quality.Sources) -> quality.Contract:
 
     Examples
     --------
-    >>> from lendlab import synth
-    >>> s = quality.split_sources(synth.generate(500, seed=1))
+    >>> from lendlab import world
+    >>> s = quality.split_sources(world.generate(500, seed=1))
     >>> batch_job_contract(s).row_count
     (500, 500)
     """

@@ -12,8 +12,8 @@ the same seed gives the same bytes on any machine.
 
 Example
 -------
->>> from lendlab import synth
->>> book = synth.generate(1_000, seed=1)
+>>> from lendlab import world
+>>> book = world.generate(1_000, seed=1)
 >>> len(book), book["application_id"].is_unique
 (1000, True)
 """
@@ -412,7 +412,7 @@ def _require(frame: pd.DataFrame, columns: Sequence[str], where: str) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise ValueError(
-            f"{where}: missing column(s) {missing}; pass a frame from lendlab.synth.generate "
+            f"{where}: missing column(s) {missing}; pass a frame from lendlab.world.generate "
             "or add them"
         )
     if frame.empty:

@@ -5,7 +5,7 @@ import hashlib
 import pandas as pd
 import pytest
 
-from lendlab import synth
+from lendlab import world
 
 CONTRACT = [
     "application_id",
@@ -36,7 +36,7 @@ CONTRACT = [
 @pytest.fixture(scope="module")
 def book():
     # A seed the generator was not tuned on.
-    return synth.generate(200_000, seed=11)
+    return world.generate(200_000, seed=11)
 
 
 def test_contract_columns_and_dtypes(book):
@@ -45,7 +45,7 @@ def test_contract_columns_and_dtypes(book):
     assert book["application_id"].is_unique
     assert book["applied_at"].is_monotonic_increasing
     assert book["application_id"].is_monotonic_increasing
-    for col in synth.FEATURES:
+    for col in world.FEATURES:
         assert pd.api.types.is_numeric_dtype(book[col]), col
     assert set(book["term_months"].unique()) == {36, 60}
     assert list(book["grade"].cat.categories) == list("ABCDEFG")
@@ -65,7 +65,7 @@ def test_same_seed_same_bytes_other_seed_other_bytes():
             pd.util.hash_pandas_object(frame, index=True).values.tobytes()
         ).hexdigest()
 
-    a, b, c = (synth.generate(5_000, seed=s) for s in (3, 3, 4))
+    a, b, c = (world.generate(5_000, seed=s) for s in (3, 3, 4))
     assert digest(a) == digest(b)
     assert digest(a) != digest(c)
 
@@ -88,7 +88,7 @@ def test_anchors_on_an_untuned_seed(book):
 
 
 def test_weekly_seasonality_and_volume():
-    book = synth.generate(100_000, seed=5, start="2025-06-02", days=28)
+    book = world.generate(100_000, seed=5, start="2025-06-02", days=28)
     per_day = book.groupby(book["applied_at"].dt.dayofweek).size()
     assert per_day[0] > per_day[6] * 1.2  # Mondays busier than Sundays
     assert book["applied_at"].min() >= pd.Timestamp("2025-06-02", tz="UTC")
@@ -107,8 +107,8 @@ def test_protected_group_and_proxy(book):
 
 def test_observed_view_hides_truth_and_only_matured_labels(book):
     as_of = pd.Timestamp("2025-09-01", tz="UTC")
-    view = synth.observed(book, as_of)
-    for col in synth.TRUTH_COLUMNS:
+    view = world.observed(book, as_of)
+    for col in world.TRUTH_COLUMNS:
         assert col not in view.columns
     assert view["approved_policy"].all()
     assert (view["applied_at"] <= as_of).all()
@@ -126,7 +126,7 @@ def test_observed_view_hides_truth_and_only_matured_labels(book):
 
 
 def test_observed_window(book):
-    view = synth.observed(book, "2026-06-01", window_months=12)
+    view = world.observed(book, "2026-06-01", window_months=12)
     assert (view["months_on_book"] >= 12).all()
     truth = book.loc[view.index]
     expected = (truth["months_to_default"] <= 12).astype(int)
@@ -135,19 +135,19 @@ def test_observed_window(book):
 
 def test_observed_with_custom_approvals(book):
     mask = book["fico"] >= 700
-    view = synth.observed(book, "2026-01-01", approved=mask)
+    view = world.observed(book, "2026-01-01", approved=mask)
     assert len(view) == int(mask.sum())
 
 
 @pytest.mark.parametrize("n", [0, -5, 2.5, "10", True, None])
 def test_generate_rejects_bad_n(n):
     with pytest.raises(ValueError, match="n must be"):
-        synth.generate(n)
+        world.generate(n)
 
 
 def test_generate_rejects_unknown_option():
     with pytest.raises(ValueError, match="colour"):
-        synth.generate(10, colour="red")
+        world.generate(10, colour="red")
 
 
 @pytest.mark.parametrize(
@@ -161,20 +161,20 @@ def test_generate_rejects_unknown_option():
 )
 def test_generate_rejects_bad_options(kwargs, match):
     with pytest.raises(ValueError, match=match):
-        synth.generate(10, **kwargs)
+        world.generate(10, **kwargs)
 
 
 def test_observed_bad_input(book):
     with pytest.raises(ValueError, match="missing column"):
-        synth.observed(book.drop(columns=["defaulted"]), "2026-01-01")
+        world.observed(book.drop(columns=["defaulted"]), "2026-01-01")
     with pytest.raises(ValueError, match="empty"):
-        synth.observed(book.iloc[:0], "2026-01-01")
+        world.observed(book.iloc[:0], "2026-01-01")
     with pytest.raises(ValueError, match="as_of"):
-        synth.observed(book, "yesterday-ish")
+        world.observed(book, "yesterday-ish")
     with pytest.raises(ValueError, match="approved"):
-        synth.observed(book, "2026-01-01", approved=book["fico"])
+        world.observed(book, "2026-01-01", approved=book["fico"])
     with pytest.raises(TypeError):
-        synth.observed(book.to_numpy(), "2026-01-01")
+        world.observed(book.to_numpy(), "2026-01-01")
 
 
 def test_policy_column_matches_the_rules_policy(book):

@@ -9,7 +9,7 @@ and a threshold-vs-model triage.
 
 In the lab::
 
-    from lendlab.exercises import week02 as ex
+    from lendlab.course.exercises import week02 as ex
     ex.bind(test=test, calibrate=calibrate, cutoff=cutoff)
     ex.q1.check(champion_gini)
 
@@ -29,8 +29,8 @@ import pandas as pd
 from scipy.special import expit
 from sklearn.linear_model import LogisticRegression
 
-from lendlab import incidents, metrics, models, synth
-from lendlab.exercises._core import (
+from lendlab import metrics, models, world
+from lendlab.course.exercises.checks import (
     Incorrect,
     Question,
     Week,
@@ -38,6 +38,7 @@ from lendlab.exercises._core import (
     expect_frame,
     expect_number,
 )
+from lendlab.world import faults
 
 __all__ = [
     "CHAMPION_FEATURES",
@@ -52,7 +53,7 @@ __all__ = [
 
 #: The champion is an older bureau-and-income card: it never used the loan's term or amount.
 CHAMPION_FEATURES: tuple[str, ...] = tuple(
-    f for f in synth.FEATURES if f not in ("term_months", "loan_amount")
+    f for f in world.FEATURES if f not in ("term_months", "loan_amount")
 )
 #: The risk team's PD cutoff: approve when PD < 0.25.
 CUTOFF = 0.25
@@ -117,7 +118,7 @@ def build_context(*, seed: int = 2026, n: int = 200_000) -> dict[str, Any]:
     >>> sorted(ctx)
     ['calibrate', 'cutoff', 'replays', 'samples', 'test']
     """
-    book = synth.generate(n, seed=seed)
+    book = world.generate(n, seed=seed)
     loans = book[book["approved_policy"]].reset_index(drop=True)
     rng = np.random.default_rng(seed)
     split = rng.choice(
@@ -128,8 +129,8 @@ def build_context(*, seed: int = 2026, n: int = 200_000) -> dict[str, Any]:
     test = loans[split == "test"].reset_index(drop=True)
 
     champion = models.Scorecard(features=list(CHAMPION_FEATURES)).fit(develop, develop["defaulted"])
-    labels_then = synth.observed(book, LABELS_AS_OF).set_index("application_id")["bad_so_far"]
-    challenger = models.Challenger(features=list(synth.FEATURES)).fit(
+    labels_then = world.observed(book, LABELS_AS_OF).set_index("application_id")["bad_so_far"]
+    challenger = models.Challenger(features=list(world.FEATURES)).fit(
         develop, develop["application_id"].map(labels_then)
     )
     test["pd_champion"] = champion.predict_pd(test)
@@ -139,7 +140,7 @@ def build_context(*, seed: int = 2026, n: int = 200_000) -> dict[str, Any]:
 
     samples = {rate: _at_bad_rate(test, rate, seed=seed) for rate in TARGET_BAD_RATES}
 
-    broken, _ = incidents.inject(
+    broken, _ = faults.inject(
         test,
         "broken_join",
         start=test["applied_at"].min(),

@@ -2,13 +2,13 @@
 
 from pathlib import Path
 
-from lendlab import datasets
+from lendlab.world import reference_data
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_committed_datasets_reproduce_exactly():
-    problems = datasets.verify(ROOT / "datasets")
+    problems = reference_data.verify(ROOT / "datasets")
     assert problems == [], "\n".join(problems)
 
 
@@ -18,11 +18,11 @@ def test_reference_files_stay_small():
 
 
 def test_verify_detects_a_changed_byte(tmp_path):
-    datasets.build(tmp_path, n=500, card_rows=5_000)
-    assert datasets.verify(tmp_path, n=500, card_rows=5_000) == []
+    reference_data.build(tmp_path, n=500, card_rows=5_000)
+    assert reference_data.verify(tmp_path, n=500, card_rows=5_000) == []
     csv = tmp_path / "applications.csv"
     data = bytearray(csv.read_bytes())
     data[-2] = ord("7") if data[-2] != ord("7") else ord("8")
     csv.write_bytes(bytes(data))
-    problems = datasets.verify(tmp_path, n=500, card_rows=5_000)
+    problems = reference_data.verify(tmp_path, n=500, card_rows=5_000)
     assert len(problems) == 1 and "applications.csv" in problems[0]

@@ -1,8 +1,8 @@
 """Week 1: classification metrics for lending decisions (the checks behind the lab).
 
 The lab ``solutions/week01_classification_metrics.ipynb`` builds a two-year book with
-:func:`lendlab.synth.generate`, looks at it the way the lender does on Monday 5 January 2026
-(:func:`lendlab.synth.observed`), fits the champion :class:`lendlab.models.Scorecard` on 2024
+:func:`lendlab.world.generate`, looks at it the way the lender does on Monday 5 January 2026
+(:func:`lendlab.world.observed`), fits the champion :class:`lendlab.models.Scorecard` on 2024
 loans and back-tests its PD cutoff on 2025 applications that passed the knock-out rules. The
 questions check what the learner reads off that data: censored bad rates, the confusion
 matrix at the cutoff in lending words, decline precision/recall, approval and bad rates, the
@@ -10,7 +10,7 @@ profit-maximising cutoff and what loosening the cutoff does.
 
 In the lab::
 
-    from lendlab.exercises import week01 as ex
+    from lendlab.course.exercises import week01 as ex
     ex.bind(book=book, view=view, valid=valid, backtest=backtest, **SETTINGS)
     ex.q1.check(observed_bad_rate)
 
@@ -30,8 +30,8 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
-from lendlab import metrics, synth
-from lendlab.exercises._core import (
+from lendlab import metrics, world
+from lendlab.course.exercises.checks import (
     Incorrect,
     Question,
     Week,
@@ -94,8 +94,8 @@ def build_context(*, seed: int = 2026, n: int = 150_000) -> dict[str, Any]:
     from lendlab.models import Scorecard  # lazily: importing a week must stay cheap
 
     s = SETTINGS
-    book = synth.generate(n, seed=seed, start=s["start"], days=s["days"])
-    view = synth.observed(book, s["as_of"])
+    book = world.generate(n, seed=seed, start=s["start"], days=s["days"])
+    view = world.observed(book, s["as_of"])
 
     booked = book[book["approved_policy"]]
     dev = booked[booked["applied_at"] < pd.Timestamp(s["split"], tz="UTC")]
@@ -103,7 +103,7 @@ def build_context(*, seed: int = 2026, n: int = 150_000) -> dict[str, Any]:
     train, valid = train_test_split(
         dev, test_size=0.3, random_state=seed, stratify=dev["defaulted"]
     )
-    features = list(synth.FEATURES)
+    features = list(world.FEATURES)
     scorecard = Scorecard(features=features).fit(train[features], train["defaulted"])
     valid = valid.assign(pd=scorecard.predict_pd(valid[features]))
     backtest = backtest.assign(pd=scorecard.predict_pd(backtest[features]))

@@ -1,8 +1,8 @@
 """Fault injectors: break a book of applications on purpose and record the truth.
 
-:func:`inject` copies a world frame (see :func:`lendlab.synth.generate`), breaks the rows whose
+:func:`inject` copies a world frame (see :func:`lendlab.world.generate`), breaks the rows whose
 ``applied_at`` falls in ``[start, end)`` the way a real incident would, and returns the broken
-frame with an :class:`Incident` record: what changed, where, when, how many rows, and the
+frame with an :class:`InjectedFault` record: what changed, where, when, how many rows, and the
 signature a responder should be able to measure (which signals move, which stay flat). The
 signatures follow the incident table in ``shared/research/lending-world.md`` §5.
 
@@ -18,8 +18,8 @@ Conventions for every kind:
 
 Example
 -------
->>> from lendlab import synth
->>> book = synth.generate(5_000, seed=1)
+>>> from lendlab import world
+>>> book = world.generate(5_000, seed=1)
 >>> broken, inc = inject(book, "bureau_outage", start="2025-06-01", end="2025-07-01", seed=1)
 >>> inc.kind, inc.rows_affected > 0, bool((broken["fico"] == 300).sum() > 0)
 ('bureau_outage', True, True)
@@ -36,9 +36,9 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from lendlab.synth import POLICY
+from lendlab.world.generator import POLICY
 
-__all__ = ["Incident", "KINDS", "BUREAU_FIELDS", "inject"]
+__all__ = ["InjectedFault", "KINDS", "BUREAU_FIELDS", "inject"]
 
 #: Fields a credit-bureau pull returns (the rest of an application is stated by the applicant).
 BUREAU_FIELDS: tuple[str, ...] = (
@@ -64,7 +64,7 @@ _LABELS = ("pd_true", "defaulted")
 
 
 @dataclass(frozen=True)
-class Incident:
+class InjectedFault:
     """The truth about one injected incident.
 
     Attributes
@@ -122,7 +122,7 @@ def _need(df: pd.DataFrame, columns: Sequence[str], kind: str) -> None:
     if missing:
         raise ValueError(
             f"inject(kind={kind!r}) needs column(s) {missing} in data; pass a frame from "
-            "lendlab.synth.generate or add them"
+            "lendlab.world.generate or add them"
         )
 
 
@@ -793,13 +793,13 @@ def inject(
     end: Any,
     seed: int = 0,
     **options: Any,
-) -> tuple[pd.DataFrame, Incident]:
+) -> tuple[pd.DataFrame, InjectedFault]:
     """Break ``data`` the way incident ``kind`` would, between ``start`` and ``end``.
 
     Parameters
     ----------
     data : DataFrame
-        A world frame (:func:`lendlab.synth.generate`); never modified.
+        A world frame (:func:`lendlab.world.generate`); never modified.
     kind : str
         One of :data:`KINDS`:
 
@@ -825,18 +825,18 @@ def inject(
     broken : DataFrame
         A copy of ``data`` with the incident applied (``broken_join`` duplicate mode adds rows
         and returns a fresh RangeIndex; every other kind keeps the index).
-    record : Incident
+    record : InjectedFault
         What was done and the signature to expect.
 
     Examples
     --------
-    >>> from lendlab import synth
-    >>> book = synth.generate(5_000, seed=2)
+    >>> from lendlab import world
+    >>> book = world.generate(5_000, seed=2)
     >>> broken, inc = inject(book, "income_monthly_as_annual", start="2025-03-01",
     ...                      end="2025-04-01", channel="partner_api")
     >>> inc.segments, inc.columns
     (('channel=partner_api',), ('annual_income', 'dti'))
-    >>> bool(book.equals(synth.generate(5_000, seed=2)))  # the input is untouched
+    >>> bool(book.equals(world.generate(5_000, seed=2)))  # the input is untouched
     True
     """
     if not isinstance(data, pd.DataFrame):
@@ -853,7 +853,7 @@ def inject(
         raise ValueError(f"seed={seed!r} must be a non-negative integer")
     if "applied_at" not in data.columns:
         raise ValueError(
-            "data has no 'applied_at' column; pass a frame from lendlab.synth.generate"
+            "data has no 'applied_at' column; pass a frame from lendlab.world.generate"
         )
     if not pd.api.types.is_datetime64_any_dtype(data["applied_at"]):
         raise ValueError(
@@ -886,7 +886,7 @@ def inject(
     else:
         _policy(broken, window)
         ids = broken["application_id"].to_numpy()[effect.rows] if "application_id" in broken else ()
-    record = Incident(
+    record = InjectedFault(
         kind=kind,
         start=t0,
         end=t1,

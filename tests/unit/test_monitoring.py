@@ -1,4 +1,4 @@
-"""lendlab.decision_log: the scoring service's record, vintages and the label-free estimate."""
+"""lendlab.monitoring: the scoring service's record, vintages and the label-free estimate."""
 
 from __future__ import annotations
 
@@ -6,22 +6,21 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lendlab import decision_log as dl
-from lendlab import models, synth
+from lendlab import models, monitoring, world
 
 CUTOFF, MARGIN = 0.25, 0.02
 
 
 @pytest.fixture(scope="module")
 def card() -> models.Scorecard:
-    dev = synth.generate(20_000, seed=41, start="2021-01-01", days=365)
+    dev = world.generate(20_000, seed=41, start="2021-01-01", days=365)
     dev = dev[dev["approved_policy"]]
     return models.Scorecard().fit(dev, dev["defaulted"])
 
 
 @pytest.fixture(scope="module")
 def book() -> pd.DataFrame:
-    return synth.generate(12_000, seed=42, start="2024-01-01", days=731)
+    return world.generate(12_000, seed=42, start="2024-01-01", days=731)
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +30,9 @@ def apps(book) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def log(apps, card) -> pd.DataFrame:
-    return dl.decision_log(apps, card, cutoff=CUTOFF, review_margin=MARGIN, model_version="card-v1")
+    return monitoring.decision_log(
+        apps, card, cutoff=CUTOFF, review_margin=MARGIN, model_version="card-v1"
+    )
 
 
 class FixedPD:
@@ -62,7 +63,7 @@ def _reasons(model, X):
 
 def test_log_layout_and_values(log, apps, card):
     features = list(card.features_)
-    assert list(log.columns) == [*dl.LOG_COLUMNS, *features, "channel", "segment"]
+    assert list(log.columns) == [*monitoring.LOG_COLUMNS, *features, "channel", "segment"]
     assert len(log) == len(apps) and log.index.equals(pd.RangeIndex(len(apps)))
     assert (log["model_version"] == "card-v1").all()
     np.testing.assert_allclose(log["pd"], card.predict_pd(apps).round(6).to_numpy())
@@ -77,14 +78,14 @@ def test_log_layout_and_values(log, apps, card):
 def test_decisions_follow_cutoff_and_review_band(log):
     p = log["pd"].to_numpy()
     decision = log["decision"].astype("str").to_numpy()
-    assert set(decision) == set(dl.DECISIONS)
+    assert set(decision) == set(monitoring.DECISIONS)
     assert (decision[p < CUTOFF - MARGIN] == "approve").all()
     assert (decision[(p >= CUTOFF - MARGIN) & (p < CUTOFF + MARGIN)] == "review").all()
     assert (decision[p >= CUTOFF + MARGIN] == "decline").all()
 
 
 def test_boundaries_exactly():
-    out = dl.decision_log(
+    out = monitoring.decision_log(
         _apps([0.1, 0.2, 0.25, 0.3, 0.31]),
         FixedPD(),
         cutoff=0.25,
@@ -94,7 +95,7 @@ def test_boundaries_exactly():
     )
     # approve below 0.20; review in [0.20, 0.30); decline from 0.30 (approve means pd < cut)
     assert out["decision"].tolist() == ["approve", "review", "review", "decline", "decline"]
-    no_band = dl.decision_log(
+    no_band = monitoring.decision_log(
         _apps([0.1, 0.25]), FixedPD(), cutoff=0.25, model_version="v", reasons=_reasons
     )
     assert no_band["decision"].tolist() == ["approve", "decline"]
@@ -102,11 +103,11 @@ def test_boundaries_exactly():
 
 def test_reasons_only_for_declines_and_match_reason_codes(log, apps, card):
     declined = log["decision"] == "decline"
-    assert log.loc[~declined, list(dl.REASON_COLUMNS)].isna().all().all()
+    assert log.loc[~declined, list(monitoring.REASON_COLUMNS)].isna().all().all()
     assert log.loc[declined, "reason_1"].notna().all()
     expected = models.reason_codes(card, apps[declined.to_numpy()], max_reasons=4)
-    got = log.loc[declined, list(dl.REASON_COLUMNS)].reset_index(drop=True)
-    for col in dl.REASON_COLUMNS:
+    got = log.loc[declined, list(monitoring.REASON_COLUMNS)].reset_index(drop=True)
+    for col in monitoring.REASON_COLUMNS:
         want = expected[col].reset_index(drop=True)
         assert (got[col].isna() == want.isna()).all()
         assert (got[col][want.notna()] == want[want.notna()]).all()
@@ -114,13 +115,15 @@ def test_reasons_only_for_declines_and_match_reason_codes(log, apps, card):
 
 def test_log_does_not_touch_its_input(apps, card):
     before = apps.copy()
-    dl.decision_log(apps, card, cutoff=CUTOFF, model_version="v")
+    monitoring.decision_log(apps, card, cutoff=CUTOFF, model_version="v")
     pd.testing.assert_frame_equal(apps, before)
 
 
 def test_context_columns_are_optional():
-    out = dl.decision_log(_apps([0.1]), FixedPD(), cutoff=0.2, model_version="v", reasons=_reasons)
-    assert list(out.columns) == [*dl.LOG_COLUMNS, "risk"]
+    out = monitoring.decision_log(
+        _apps([0.1]), FixedPD(), cutoff=0.2, model_version="v", reasons=_reasons
+    )
+    assert list(out.columns) == [*monitoring.LOG_COLUMNS, "risk"]
 
 
 @pytest.mark.parametrize(
@@ -142,20 +145,20 @@ def test_context_columns_are_optional():
 def test_bad_input_is_named(change, kwargs, error, match):
     options = {"cutoff": 0.25, "model_version": "v", "reasons": _reasons, **kwargs}
     with pytest.raises(error, match=match):
-        dl.decision_log(change(_apps([0.1, 0.3, 0.5])), FixedPD(), **options)
+        monitoring.decision_log(change(_apps([0.1, 0.3, 0.5])), FixedPD(), **options)
 
 
 def test_bad_model_and_bad_reasons():
     with pytest.raises(TypeError, match="predict_pd"):
-        dl.decision_log(_apps([0.1]), object(), cutoff=0.2, model_version="v")
+        monitoring.decision_log(_apps([0.1]), object(), cutoff=0.2, model_version="v")
     with pytest.raises(TypeError, match="DataFrame"):
-        dl.decision_log([1, 2], FixedPD(), cutoff=0.2, model_version="v")
+        monitoring.decision_log([1, 2], FixedPD(), cutoff=0.2, model_version="v")
 
     def too_few(model, X):
         return pd.DataFrame({"reason_1": ["x"]})
 
     with pytest.raises(ValueError, match="one row per declined"):
-        dl.decision_log(
+        monitoring.decision_log(
             _apps([0.5, 0.6]), FixedPD(), cutoff=0.2, model_version="v", reasons=too_few
         )
 
@@ -163,14 +166,16 @@ def test_bad_model_and_bad_reasons():
         return pd.DataFrame({f"reason_{k}": ["x"] * len(X) for k in range(1, 6)})
 
     with pytest.raises(ValueError, match="reason_5"):
-        dl.decision_log(_apps([0.5]), FixedPD(), cutoff=0.2, model_version="v", reasons=five)
+        monitoring.decision_log(
+            _apps([0.5]), FixedPD(), cutoff=0.2, model_version="v", reasons=five
+        )
 
 
 # --------------------------------------------------------------------------- decision_mix
 
 
 def test_decision_mix_matches_a_naive_loop(log):
-    mix = dl.decision_mix(log, freq="MS")
+    mix = monitoring.decision_mix(log, freq="MS")
     month = log["applied_at"].dt.tz_localize(None).dt.to_period("M")
     assert len(mix) == month.nunique()
     for row, (_, part) in zip(mix.itertuples(), log.groupby(month), strict=True):
@@ -186,46 +191,46 @@ def test_decision_mix_matches_a_naive_loop(log):
 
 
 def test_decision_mix_weeks_days_and_groups(log):
-    weekly = dl.decision_mix(log, freq="W")
+    weekly = monitoring.decision_mix(log, freq="W")
     assert (weekly["period"].dt.dayofweek == 0).all()  # weeks start on Monday
     assert weekly["applications"].sum() == len(log)
-    daily = dl.decision_mix(log, freq="D", by="channel")
+    daily = monitoring.decision_mix(log, freq="D", by="channel")
     assert daily["applications"].sum() == len(log)
     assert set(daily["channel"].astype("str")) == set(log["channel"].astype("str"))
 
 
 def test_decision_mix_bad_input(log):
     with pytest.raises(ValueError, match="freq"):
-        dl.decision_mix(log, freq="Q")
+        monitoring.decision_mix(log, freq="Q")
     with pytest.raises(ValueError, match="unknown value"):
-        dl.decision_mix(log.assign(decision="approved"))
+        monitoring.decision_mix(log.assign(decision="approved"))
     with pytest.raises(ValueError, match="decision"):
-        dl.decision_mix(log.drop(columns="decision"))
+        monitoring.decision_mix(log.drop(columns="decision"))
     with pytest.raises(ValueError, match="empty"):
-        dl.decision_mix(log.iloc[:0])
+        monitoring.decision_mix(log.iloc[:0])
 
 
 # --------------------------------------------------------------------------- outcomes
 
 
 def test_loan_performance_is_the_observed_view_plus_default_month(book):
-    perf = dl.loan_performance(book, "2025-07-01")
-    view = synth.observed(book, "2025-07-01")
+    perf = monitoring.loan_performance(book, "2025-07-01")
+    view = world.observed(book, "2025-07-01")
     pd.testing.assert_frame_equal(perf[view.columns], view)
     seen = perf["bad_so_far"] == 1
     assert perf.loc[seen, "default_month"].notna().all()
     assert perf.loc[~seen, "default_month"].isna().all()
     assert (perf.loc[seen, "default_month"] <= perf.loc[seen, "months_on_book"]).all()
-    assert not set(synth.TRUTH_COLUMNS) & set(perf.columns)
+    assert not set(world.TRUTH_COLUMNS) & set(perf.columns)
     expected_vintage = perf["applied_at"].dt.strftime("%Y-%m")
     assert (perf["vintage"] == expected_vintage).all()
 
 
 def test_loan_performance_checks_the_approved_mask(book):
     with pytest.raises(ValueError, match="aligned"):
-        dl.loan_performance(book, "2025-07-01", approved=book["approved_policy"].iloc[::2])
+        monitoring.loan_performance(book, "2025-07-01", approved=book["approved_policy"].iloc[::2])
     with pytest.raises(ValueError, match="months_to_default"):
-        dl.loan_performance(book.drop(columns="months_to_default"), "2025-07-01")
+        monitoring.loan_performance(book.drop(columns="months_to_default"), "2025-07-01")
 
 
 def _naive_curve(perf: pd.DataFrame) -> pd.DataFrame:
@@ -240,8 +245,8 @@ def _naive_curve(perf: pd.DataFrame) -> pd.DataFrame:
 
 
 def test_vintage_curve_matches_a_naive_loop(book):
-    perf = dl.loan_performance(book, "2026-01-01")
-    curve = dl.vintage_curve(perf)
+    perf = monitoring.loan_performance(book, "2026-01-01")
+    curve = monitoring.vintage_curve(perf)
     pd.testing.assert_frame_equal(curve, _naive_curve(perf), check_dtype=False)
     # cumulative: never decreases within a vintage
     assert (curve.groupby("vintage")["cum_bad_rate"].diff().dropna() >= 0).all()
@@ -249,27 +254,27 @@ def test_vintage_curve_matches_a_naive_loop(book):
     last = curve.groupby("vintage")["months_on_book"].max()
     youngest = perf.groupby("vintage")["months_on_book"].min()
     assert (last == youngest[last.index]).all()
-    capped = dl.vintage_curve(perf, max_months=6)
+    capped = monitoring.vintage_curve(perf, max_months=6)
     assert capped["months_on_book"].max() == 6
 
 
 def test_vintage_curve_refuses_views_it_cannot_read(book):
-    view = synth.observed(book, "2026-01-01")
+    view = world.observed(book, "2026-01-01")
     with pytest.raises(ValueError, match="loan_performance"):
-        dl.vintage_curve(view)
-    perf = dl.loan_performance(book, "2026-01-01")
+        monitoring.vintage_curve(view)
+    perf = monitoring.loan_performance(book, "2026-01-01")
     future = perf.assign(default_month=perf["months_on_book"] + 1.0)
     with pytest.raises(ValueError, match="cannot have seen"):
-        dl.vintage_curve(future)
+        monitoring.vintage_curve(future)
     with pytest.raises(ValueError, match="max_months"):
-        dl.vintage_curve(perf, max_months=0)
+        monitoring.vintage_curve(perf, max_months=0)
     with pytest.raises(ValueError, match="later as_of"):
-        dl.vintage_curve(perf.assign(months_on_book=0, default_month=np.nan))
+        monitoring.vintage_curve(perf.assign(months_on_book=0, default_month=np.nan))
 
 
 def test_bad_rate_by_vintage_reads_synth_observed(book):
-    view = synth.observed(book, "2026-01-01")
-    naive = dl.bad_rate_by_vintage(view)
+    view = world.observed(book, "2026-01-01")
+    naive = monitoring.bad_rate_by_vintage(view)
     by_hand = view.groupby(view["applied_at"].dt.strftime("%Y-%m"))["bad_so_far"].agg(
         ["size", "mean"]
     )
@@ -278,7 +283,7 @@ def test_bad_rate_by_vintage_reads_synth_observed(book):
     # right-censoring: the newest vintages have seen no default at all yet
     assert naive["bad_rate_so_far"].iloc[-1] == 0.0 < naive["bad_rate_so_far"].iloc[0]
     with pytest.raises(ValueError, match="0/1"):
-        dl.bad_rate_by_vintage(view.assign(bad_so_far=2))
+        monitoring.bad_rate_by_vintage(view.assign(bad_so_far=2))
 
 
 # --------------------------------------------------------------------------- expected_outcomes
@@ -287,7 +292,7 @@ def test_bad_rate_by_vintage_reads_synth_observed(book):
 def test_expected_outcomes_against_naive_sums():
     rng = np.random.default_rng(0)
     p = rng.beta(2, 8, 5_000)
-    got = dl.expected_outcomes(p, cutoff=0.2)
+    got = monitoring.expected_outcomes(p, cutoff=0.2)
     ok = p < 0.2
     assert got["approved"] == ok.sum() and got["applications"] == p.size
     assert got["expected_approved_bad"] == pytest.approx(sum(x for x in p[ok]))
@@ -306,12 +311,12 @@ def test_expected_outcomes_tracks_covariate_shift_and_misses_concept_shift():
     # covariate shift: more high-x applicants, same P(bad | x)
     shifted = rng.random(n) < np.exp(0.8 * (x - x.max()))
     keep = rng.choice(np.flatnonzero(shifted | (rng.random(n) < 0.3)), 50_000)
-    est = dl.expected_outcomes(p[keep], cutoff=0.3)["expected_bad_rate_approved"]
+    est = monitoring.expected_outcomes(p[keep], cutoff=0.3)["expected_bad_rate_approved"]
     assert est == pytest.approx(y[keep][p[keep] < 0.3].mean(), abs=0.01)
     # concept shift: same PDs, outcomes drawn from doubled odds
     odds = p / (1 - p) * 2.5
     y_shock = rng.random(n) < odds / (1 + odds)
-    est = dl.expected_outcomes(p, cutoff=0.3)["expected_bad_rate_approved"]
+    est = monitoring.expected_outcomes(p, cutoff=0.3)["expected_bad_rate_approved"]
     actual = y_shock[p < 0.3].mean()
     assert actual - est > 0.05
 
@@ -328,12 +333,12 @@ def test_expected_outcomes_tracks_covariate_shift_and_misses_concept_shift():
 )
 def test_expected_outcomes_bad_input(pds, cutoff, match):
     with pytest.raises(ValueError, match=match):
-        dl.expected_outcomes(pds, cutoff=cutoff)
+        monitoring.expected_outcomes(pds, cutoff=cutoff)
 
 
 def test_expected_outcomes_rejects_text():
     with pytest.raises(TypeError, match="array of PDs"):
-        dl.expected_outcomes("0.1", cutoff=0.2)
+        monitoring.expected_outcomes("0.1", cutoff=0.2)
 
 
 def test_fast_vintage_labels_equal_strftime():
@@ -343,4 +348,4 @@ def test_fast_vintage_labels_equal_strftime():
             utc=True,
         )
     )
-    assert dl._vintage(when).tolist() == when.dt.strftime("%Y-%m").tolist()
+    assert monitoring.decision_record._vintage(when).tolist() == when.dt.strftime("%Y-%m").tolist()

@@ -1,7 +1,7 @@
 """Week 5: drift detection (the checks behind the lab).
 
 The lab ``solutions/week05_drift_detection.ipynb`` builds fifteen months of applications
-(:func:`lendlab.synth.generate`, January 2024 to Sunday 30 March 2025), adds the benign
+(:func:`lendlab.world.generate`, January 2024 to Sunday 30 March 2025), adds the benign
 tax-season shift of both springs (:func:`add_tax_seasons`) and one real incident whose kind and
 window are drawn from the seed (:func:`vendor_incident`, sealed until the learner has
 answered). On Monday 31 March 2025 the platform's drift dashboard (:func:`ks_dashboard`: a
@@ -14,12 +14,12 @@ against a real shift (the same weeks last year, daily PSI with
 
 In the lab::
 
-    from lendlab.exercises import week05 as ex
+    from lendlab.course.exercises import week05 as ex
     ex.bind(reference=reference, recent=recent, ...)
     ex.q1.check(psi_by_hand)
 
 Every expected answer is computed from the bound data with :mod:`lendlab.drift` and scipy, or
-read from the sealed :class:`lendlab.incidents.Incident` record, so the checks hold for any
+read from the sealed :class:`lendlab.world.faults.InjectedFault` record, so the checks hold for any
 seed. :func:`build_context` rebuilds exactly what the lab binds (the common exercise test uses
 it with another seed and a small ``n``).
 """
@@ -34,8 +34,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from lendlab import drift, incidents, models, synth
-from lendlab.exercises._core import (
+from lendlab import drift, models, world
+from lendlab.course.exercises.checks import (
     Incorrect,
     Question,
     Week,
@@ -43,6 +43,7 @@ from lendlab.exercises._core import (
     expect_number,
     expect_set,
 )
+from lendlab.world import faults
 
 __all__ = [
     "SETTINGS",
@@ -92,7 +93,7 @@ SETTINGS: dict[str, Any] = {
     "null_quantile": 0.99,  # a noise threshold wrong on 1 window in 100
 }
 #: Columns the drift dashboard monitors: the model inputs and the verification fields.
-MONITORED: tuple[str, ...] = (*synth.FEATURES, "income_verification", "verified_income")
+MONITORED: tuple[str, ...] = (*world.FEATURES, "income_verification", "verified_income")
 #: Columns the tax season moves (the injected ``seasonality`` kind).
 SEASONAL: tuple[str, ...] = ("revol_util", "loan_amount")
 #: The column Q1 works on: the tax season moves it, no incident of the lab touches it.
@@ -142,7 +143,7 @@ def between(frame: pd.DataFrame, start: Any, end: Any = None) -> pd.DataFrame:
 
     Examples
     --------
-    >>> book = synth.generate(500, seed=1, start="2025-01-01", days=10)
+    >>> book = world.generate(500, seed=1, start="2025-01-01", days=10)
     >>> len(between(book, "2025-01-03", "2025-01-05")) < len(book)
     True
     """
@@ -158,30 +159,30 @@ def add_tax_seasons(book: pd.DataFrame, *, seed: int) -> tuple[pd.DataFrame, lis
     """``book`` with the benign tax-season shift of every spring in ``SETTINGS["tax_seasons"]``.
 
     Refunds pay down cards (utilisation about 2 points lower) and trim requested amounts (about
-    4% lower) from 1 February to 15 April, every year (``incidents.inject(..., "seasonality")``).
+    4% lower) from 1 February to 15 April, every year (``faults.inject(..., "seasonality")``).
 
     Returns
     -------
     book : DataFrame
         A copy with both springs shifted.
-    records : list of Incident
+    records : list of InjectedFault
         One record per spring.
 
     Examples
     --------
-    >>> book = synth.generate(2_000, seed=1, start="2024-01-01", days=455)
+    >>> book = world.generate(2_000, seed=1, start="2024-01-01", days=455)
     >>> shifted, records = add_tax_seasons(book, seed=1)
     >>> [r.kind for r in records]
     ['seasonality', 'seasonality']
     """
     records = []
     for start, end in SETTINGS["tax_seasons"]:
-        book, record = incidents.inject(book, "seasonality", start=start, end=end, seed=seed)
+        book, record = faults.inject(book, "seasonality", start=start, end=end, seed=seed)
         records.append(record)
     return book, records
 
 
-def vendor_incident(book: pd.DataFrame, *, seed: int) -> tuple[pd.DataFrame, incidents.Incident]:
+def vendor_incident(book: pd.DataFrame, *, seed: int) -> tuple[pd.DataFrame, faults.InjectedFault]:
     """March 2025's real incident: kind, start day and length drawn from ``seed``. Sealed.
 
     One kind of :data:`REAL_KINDS` starts on a day between 3 and 20 March 2025 and lasts 5 to
@@ -190,20 +191,18 @@ def vendor_incident(book: pd.DataFrame, *, seed: int) -> tuple[pd.DataFrame, inc
 
     Examples
     --------
-    >>> book = synth.generate(3_000, seed=1, start="2024-01-01", days=455)
+    >>> book = world.generate(3_000, seed=1, start="2024-01-01", days=455)
     >>> log, record = vendor_incident(book, seed=1)
     >>> record.kind in REAL_KINDS, log.shape[0] == book.shape[0]
     (True, True)
     """
     if not isinstance(book, pd.DataFrame) or "applied_at" not in book.columns:
-        raise ValueError("book must be a world frame from lendlab.synth.generate")
+        raise ValueError("book must be a world frame from lendlab.world.generate")
     rng = np.random.default_rng([seed, 5])
     kind = str(rng.choice(REAL_KINDS))
     start = _utc(_INCIDENT_FIRST_DAY) + pd.Timedelta(days=int(rng.integers(0, _START_CHOICES)))
     end = start + pd.Timedelta(days=int(rng.integers(*_DURATION_DAYS)))
-    return incidents.inject(
-        book, kind, start=start, end=end, seed=seed, **KIND_OPTIONS.get(kind, {})
-    )
+    return faults.inject(book, kind, start=start, end=end, seed=seed, **KIND_OPTIONS.get(kind, {}))
 
 
 def big_platform(*, seed: int, n_big: int) -> dict[str, pd.DataFrame]:
@@ -223,15 +222,15 @@ def big_platform(*, seed: int, n_big: int) -> dict[str, pd.DataFrame]:
     """
     if isinstance(n_big, bool) or not isinstance(n_big, (int, np.integer)) or n_big < 1_000:
         raise ValueError(f"n_big must be a whole number of at least 1,000 rows, got {n_big!r}")
-    world = synth.generate(int(n_big), seed=seed + 1)
-    keep = ["applied_at", *synth.FEATURES, "approved_policy"]
-    order = np.random.default_rng([seed, 11]).permutation(len(world))
-    half = len(world) // 2
-    ref = world.iloc[order[:half]][keep].reset_index(drop=True)
-    same = world.iloc[order[half : 2 * half]][keep].reset_index(drop=True)
+    big = world.generate(int(n_big), seed=seed + 1)
+    keep = ["applied_at", *world.FEATURES, "approved_policy"]
+    order = np.random.default_rng([seed, 11]).permutation(len(big))
+    half = len(big) // 2
+    ref = big.iloc[order[:half]][keep].reset_index(drop=True)
+    same = big.iloc[order[half : 2 * half]][keep].reset_index(drop=True)
     first, last = same["applied_at"].min(), same["applied_at"].max() + pd.Timedelta(seconds=1)
-    tax, _ = incidents.inject(same, "seasonality", start=first, end=last, seed=seed)
-    outage, _ = incidents.inject(
+    tax, _ = faults.inject(same, "seasonality", start=first, end=last, seed=seed)
+    outage, _ = faults.inject(
         same, "bureau_outage", start=first, end=last, seed=seed, share=0.05, hit_flag=False
     )
     return {"reference": ref, "same": same, "tax": tax, "outage": outage}
@@ -246,7 +245,7 @@ def champion(*, seed: int, n: int) -> models.Scorecard:
     >>> round(card.factor_, 2)
     28.85
     """
-    dev = synth.generate(max(n // 3, 6_000), seed=seed + 2, start=SETTINGS["dev_start"], days=365)
+    dev = world.generate(max(n // 3, 6_000), seed=seed + 2, start=SETTINGS["dev_start"], days=365)
     dev = dev[dev["approved_policy"]]
     return models.Scorecard().fit(dev, dev["defaulted"])
 
@@ -256,7 +255,7 @@ def approve(card: models.Scorecard, frame: pd.DataFrame, *, cutoff: float) -> np
 
     Examples
     --------
-    >>> book = synth.generate(3_000, seed=1)
+    >>> book = world.generate(3_000, seed=1)
     >>> card = champion(seed=1, n=3_000)
     >>> bool(approve(card, book, cutoff=0.25).mean() < book["approved_policy"].mean())
     True
@@ -285,7 +284,7 @@ def ks_dashboard(
 
     Examples
     --------
-    >>> book = synth.generate(4_000, seed=1)
+    >>> book = world.generate(4_000, seed=1)
     >>> table = ks_dashboard(book.iloc[:2_000], book.iloc[2_000:], columns=["fico", "channel"])
     >>> table["test"].tolist()
     ['ks', 'chi_square']
@@ -311,7 +310,7 @@ def daily_volume(frame: pd.DataFrame, *, by: str = "segment") -> pd.DataFrame:
 
     Examples
     --------
-    >>> book = synth.generate(1_000, seed=1, start="2025-01-01", days=7)
+    >>> book = world.generate(1_000, seed=1, start="2025-01-01", days=7)
     >>> daily_volume(book).shape[0]
     7
     """
@@ -333,13 +332,13 @@ def build_context(*, seed: int = 2026, n: int = 250_000, n_big: int | None = Non
     (True, True)
     """
     s = SETTINGS
-    book = synth.generate(n, seed=seed, start=s["start"], days=s["days"])
+    book = world.generate(n, seed=seed, start=s["start"], days=s["days"])
     book, _ = add_tax_seasons(book, seed=seed)
-    world, record = vendor_incident(book, seed=seed)
+    served, record = vendor_incident(book, seed=seed)
     halves = big_platform(seed=seed, n_big=n_big or max(4 * n, 200_000))
     card = champion(seed=seed, n=n)
-    january = between(world, *s["whatif"])
-    bug, bug_record = incidents.inject(
+    january = between(served, *s["whatif"])
+    bug, bug_record = faults.inject(
         january,
         "bureau_attribute_bug",
         start=s["whatif"][0],
@@ -348,10 +347,10 @@ def build_context(*, seed: int = 2026, n: int = 250_000, n_big: int | None = Non
         repull_column="fico_repull",
     )
     return {
-        "reference": between(world, *s["reference"]),
-        "recent": between(world, *s["dashboard"]),
-        "last_year": between(world, *s["last_year"]),
-        "log": between(world, *s["daily_view"]),
+        "reference": between(served, *s["reference"]),
+        "recent": between(served, *s["dashboard"]),
+        "last_year": between(served, *s["last_year"]),
+        "log": between(served, *s["daily_view"]),
         "record": record,
         "big_ref": halves["reference"],
         "big_tax": halves["tax"],

@@ -2,15 +2,15 @@
 
 The lab ``solutions/week03_production_failures.ipynb`` fits the champion
 :class:`lendlab.models.Scorecard` on a matured 2021 development sample, runs it in production
-for 2024-2025 (:func:`lendlab.decision_log.decision_log` writes the decision log), lets a
-macro shock change outcomes in spring 2025 (``incidents.inject(..., "concept_shift")``) and
+for 2024-2025 (:func:`lendlab.monitoring.decision_log` writes the decision log), lets a
+macro shock change outcomes in spring 2025 (``faults.inject(..., "concept_shift")``) and
 looks at the book the way the lender can on 1 January 2026: vintage curves, proxy metrics,
 early-payment default, a label-free performance estimate from calibrated PDs, and a
 reconciliation of served features against the offline feature job (training-serving skew).
 
 In the lab::
 
-    from lendlab.exercises import week03 as ex
+    from lendlab.course.exercises import week03 as ex
     ex.bind(log=log, book=book, booked=booked, perf=perf, ...)
     ex.q1.check(lost_fields)
 
@@ -29,9 +29,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lendlab import decision_log as dl
-from lendlab import incidents, synth
-from lendlab.exercises._core import (
+from lendlab import monitoring, world
+from lendlab.course.exercises.checks import (
     Incorrect,
     Question,
     Week,
@@ -39,6 +38,7 @@ from lendlab.exercises._core import (
     expect_number,
     expect_set,
 )
+from lendlab.world import faults
 
 __all__ = [
     "COHORTS",
@@ -120,7 +120,7 @@ def offline_feature_job(applications: pd.DataFrame, *, seed: int) -> pd.DataFram
     Parameters
     ----------
     applications : DataFrame
-        Applications with ``application_id`` and :data:`lendlab.synth.FEATURES` (the world's
+        Applications with ``application_id`` and :data:`lendlab.world.FEATURES` (the world's
         values, which the service served), plus ``verified_income``.
     seed : int
         Draws the defect and the job's row order.
@@ -132,22 +132,22 @@ def offline_feature_job(applications: pd.DataFrame, *, seed: int) -> pd.DataFram
 
     Examples
     --------
-    >>> book = synth.generate(2_000, seed=1)
+    >>> book = world.generate(2_000, seed=1)
     >>> job = offline_feature_job(book, seed=1)
-    >>> sorted(job.columns) == sorted(["application_id", *synth.FEATURES])
+    >>> sorted(job.columns) == sorted(["application_id", *world.FEATURES])
     True
     >>> bool(job["application_id"].is_unique), len(job) == len(book)
     (True, True)
     """
     if not isinstance(applications, pd.DataFrame):
         raise TypeError(f"applications must be a DataFrame, got {type(applications).__name__}")
-    needed = ["application_id", *synth.FEATURES, "annual_income", "verified_income"]
+    needed = ["application_id", *world.FEATURES, "annual_income", "verified_income"]
     missing = [c for c in dict.fromkeys(needed) if c not in applications.columns]
     if missing:
         raise ValueError(f"applications is missing column(s) {missing}; pass world rows")
     rng = np.random.default_rng([int(seed), 3])
     defect = SKEW_COLUMNS[int(rng.integers(len(SKEW_COLUMNS)))]
-    job = applications[["application_id", *synth.FEATURES]].reset_index(drop=True).copy()
+    job = applications[["application_id", *world.FEATURES]].reset_index(drop=True).copy()
     if defect == "inquiries_6m":
         # the job's window is 3 months: each inquiry of the last 6 months falls in it w.p. 1/2
         job["inquiries_6m"] = rng.binomial(job["inquiries_6m"].to_numpy(), 0.5).astype(np.int64)
@@ -182,13 +182,13 @@ def build_context(*, seed: int, n: int) -> dict[str, Any]:
     from lendlab.models import Scorecard  # lazily: importing a week must stay cheap
 
     s = SETTINGS
-    dev = synth.generate(n // 2, seed=seed + 1, start=s["dev_start"], days=365)
+    dev = world.generate(n // 2, seed=seed + 1, start=s["dev_start"], days=365)
     dev = dev[dev["approved_policy"]]
     card = Scorecard().fit(dev, dev["defaulted"])
 
-    world = synth.generate(n, seed=seed, start=s["start"], days=s["days"])
-    book, _ = incidents.inject(
-        world,
+    production = world.generate(n, seed=seed, start=s["start"], days=s["days"])
+    book, _ = faults.inject(
+        production,
         "concept_shift",
         start=s["shock_start"],
         end=s["shock_end"],
@@ -196,7 +196,7 @@ def build_context(*, seed: int, n: int) -> dict[str, Any]:
         odds_ratio=s["shock_odds"],
     )
     apps = book[book["approved_policy"]]  # the knock-out rules run before the model
-    log = dl.decision_log(
+    log = monitoring.decision_log(
         apps,
         card,
         cutoff=s["cutoff"],
@@ -205,8 +205,8 @@ def build_context(*, seed: int, n: int) -> dict[str, Any]:
     )
     approved_ids = log.loc[log["decision"] == "approve", "application_id"]
     booked = book["application_id"].isin(approved_ids)
-    perf = dl.loan_performance(book, s["as_of"], approved=booked)
-    curve = dl.vintage_curve(perf)
+    perf = monitoring.loan_performance(book, s["as_of"], approved=booked)
+    curve = monitoring.vintage_curve(perf)
 
     baseline = _window(apps, s["baseline_start"], s["baseline_end"])
     covariate = baseline.sample(
@@ -300,7 +300,7 @@ def _cohort_numbers(ctx: Mapping[str, Any]) -> pd.DataFrame:
     for name in COHORTS:
         cohort = ctx["cohorts"][name]
         p = np.asarray(ctx["card"].predict_pd(cohort), dtype=float)
-        est = dl.expected_outcomes(p, cutoff=cut)
+        est = monitoring.expected_outcomes(p, cutoff=cut)
         actual = float(cohort["defaulted"].to_numpy()[p < cut].mean())
         rows[name] = {
             "estimated": float(est["expected_bad_rate_approved"]),
@@ -357,7 +357,7 @@ class LostFields(Question):
 
     def wrong_answers(self, ctx: Mapping[str, Any]) -> list:
         lost = self.expected(ctx)
-        core_only = lost & set(dl.LOG_COLUMNS)  # forgot the input snapshot
+        core_only = lost & set(monitoring.LOG_COLUMNS)  # forgot the input snapshot
         extras = set(ctx["proposed_schema"]) - set(ctx["log"].columns)  # the wrong direction
         both_ways = lost | extras  # symmetric difference
         return [core_only, extras, both_ways]
@@ -438,7 +438,7 @@ worst_vintage = at6.loc[at6["cum_bad_rate"].idxmax(), "vintage"]"""
     def wrong_answers(self, ctx: Mapping[str, Any]) -> list:
         at6 = _month6(ctx["curve"])
         worst = at6[np.isclose(at6, at6.max(), rtol=0, atol=1e-12)].index
-        naive = dl.bad_rate_by_vintage(ctx["perf"])
+        naive = monitoring.bad_rate_by_vintage(ctx["perf"])
         naive_worst = str(naive.loc[naive["bad_rate_so_far"].idxmax(), "vintage"])
         candidates = [naive_worst, str(at6.index[-1]), str(at6.idxmin()), str(at6.index[0])]
         return [c for c in dict.fromkeys(candidates) if c not in worst]
@@ -450,10 +450,10 @@ class LatestMonthMix(Question):
         "Proxies before labels: in the log's latest calendar month, the share of all logged "
         "applications approved and the share sent to manual review (both out of everything "
         "decided that month).",
-        "dl.decision_mix(log).iloc[-1][['approval_rate', 'review_rate']] gives both; "
+        "monitoring.decision_mix(log).iloc[-1][['approval_rate', 'review_rate']] gives both; "
         "answer a tuple (approval_rate, review_rate) of floats.",
     )
-    solution_code = """latest = dl.decision_mix(log, freq="MS").iloc[-1]
+    solution_code = """latest = monitoring.decision_mix(log, freq="MS").iloc[-1]
 latest_mix = (latest["approval_rate"], latest["review_rate"])"""
     requires = ("log",)
 
@@ -484,12 +484,12 @@ class EarlyPaymentDefault(Question):
     hints = (
         "Early-payment default is a matured label: only loans with at least 6 months on book "
         "can be judged, and only defaults within their first 6 months count. "
-        "synth.observed(..., window_months=6) keeps exactly those loans and adds bad_in_window.",
-        "v = synth.observed(book, AS_OF, approved=booked, window_months=6); then the mean of "
+        "world.observed(..., window_months=6) keeps exactly those loans and adds bad_in_window.",
+        "v = world.observed(book, AS_OF, approved=booked, window_months=6); then the mean of "
         "between(v, S['pre_start'], S['shock_start'])['bad_in_window'], and the same for "
         "[shock_start, shock_end); answer (epd_before, epd_during).",
     )
-    solution_code = """epd_view = synth.observed(book, AS_OF, approved=booked, window_months=6)
+    solution_code = """epd_view = world.observed(book, AS_OF, approved=booked, window_months=6)
 epd_rates = (
     between(epd_view, S["pre_start"], S["shock_start"])["bad_in_window"].mean(),
     between(epd_view, S["shock_start"], S["shock_end"])["bad_in_window"].mean(),
@@ -503,7 +503,7 @@ epd_rates = (
         return float(before.mean()), float(during.mean())
 
     def expected(self, ctx: Mapping[str, Any]) -> tuple[float, float]:
-        view = synth.observed(ctx["book"], ctx["as_of"], approved=ctx["booked"], window_months=6)
+        view = world.observed(ctx["book"], ctx["as_of"], approved=ctx["booked"], window_months=6)
         return self._rates(view, "bad_in_window", ctx)
 
     def compare(self, answer: Any, expected: tuple[float, float], ctx: Mapping[str, Any]) -> None:
@@ -529,10 +529,10 @@ class CovariateEstimate(Question):
         "the applications that would be approved. Approval means pd below the cutoff minus the "
         "review margin.",
         "p = card.predict_pd(cohorts['covariate_shift']); "
-        "dl.expected_outcomes(p, cutoff=APPROVE_BELOW)['expected_bad_rate_approved']",
+        "monitoring.expected_outcomes(p, cutoff=APPROVE_BELOW)['expected_bad_rate_approved']",
     )
     solution_code = """p_cov = card.predict_pd(cohorts["covariate_shift"])
-estimated = dl.expected_outcomes(p_cov, cutoff=APPROVE_BELOW)
+estimated = monitoring.expected_outcomes(p_cov, cutoff=APPROVE_BELOW)
 covariate_estimate = estimated["expected_bad_rate_approved"]"""
     requires = ("card", "cohorts", "cutoff", "review_margin")
 
