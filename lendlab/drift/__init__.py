@@ -21,6 +21,7 @@ Example
 0.061
 """
 
+from lendlab.drift._checks import MAX_BINS
 from lendlab.drift.binning import (
     CategoricalBins,
     NumericBins,
@@ -33,7 +34,7 @@ from lendlab.drift.evidently_report import (
     evidently_drift_values,
     save_evidently_report,
 )
-from lendlab.drift.over_time import drift_over_time
+from lendlab.drift.over_time import MAX_WINDOWS, MIN_ROWS, drift_over_time
 from lendlab.drift.profile import ReferenceProfile, prepare_reference
 from lendlab.drift.stats import (
     EPSILON,
@@ -50,7 +51,10 @@ from lendlab.drift.table import METHODS, PSI_MODERATE, PSI_SIGNIFICANT, drift_ta
 
 __all__ = [
     "EPSILON",
+    "MAX_BINS",
+    "MAX_WINDOWS",
     "METHODS",
+    "MIN_ROWS",
     "PSI_MODERATE",
     "PSI_SIGNIFICANT",
     "CategoricalBins",

@@ -1,6 +1,9 @@
 """Input checks shared by the drift functions: one place decides kinds, NaNs and error wording.
 
-Every message names the column (or argument), quotes the bad value and says the fix.
+Every message names the column (or argument), quotes the bad value and says the fix. The
+convention is lendlab's: TypeError for a value of the wrong type (including a column whose
+dtype cannot be what it claims, such as numbers stored as text), ValueError for a value of the
+right type that is out of range or misspelled.
 """
 
 from __future__ import annotations
@@ -14,6 +17,18 @@ import pandas as pd
 Kind = Literal["numeric", "categorical"]
 NanPolicy = Literal["raise", "omit", "bin"]
 NAN_POLICIES: tuple[str, ...] = ("raise", "omit", "bin")
+
+#: Most quantile or equal-width bins a drift statistic accepts. Beyond a few hundred bins most
+#: bins of a realistic current sample are empty and the empty-bin floor dominates PSI; beyond
+#: this the bin arrays alone (``bins=10**9`` is 8 GB) would exhaust memory.
+MAX_BINS = 1_000
+
+# Text columns that hold at least this many distinct numbers and at most
+# _MAX_PLACEHOLDERS distinct non-numbers ("N/A", "", "missing") are numbers stored as text.
+_MIN_DISTINCT_NUMBERS = 20
+_MAX_PLACEHOLDERS = 5
+# A text column none of whose first rows looks like a number is taken as genuine text.
+_SNIFF_ROWS = 64
 
 
 def as_series(values: object, *, default_name: str) -> tuple[pd.Series, str]:
@@ -45,15 +60,14 @@ def column_kind(series: pd.Series, *, column: str, side: str) -> Kind:
     """Say whether a column is measured as numbers or as categories.
 
     Booleans, pandas categoricals, strings and objects are categorical; other numbers are
-    numeric; anything else (datetimes, timedeltas) is refused.
+    numeric; anything else (datetimes, timedeltas) is refused, and so is a text or object
+    column that holds numbers (see :func:`reject_numbers_as_text`).
     """
     dtype = series.dtype
-    if (
-        pd.api.types.is_bool_dtype(dtype)
-        or isinstance(dtype, pd.CategoricalDtype)
-        or pd.api.types.is_string_dtype(dtype)
-        or pd.api.types.is_object_dtype(dtype)
-    ):
+    if pd.api.types.is_bool_dtype(dtype) or isinstance(dtype, pd.CategoricalDtype):
+        return "categorical"
+    if pd.api.types.is_string_dtype(dtype) or pd.api.types.is_object_dtype(dtype):
+        reject_numbers_as_text(series, column=column, side=side)
         return "categorical"
     if pd.api.types.is_numeric_dtype(dtype):
         return "numeric"
@@ -61,6 +75,54 @@ def column_kind(series: pd.Series, *, column: str, side: str) -> Kind:
         f"column {column!r} in {side} has dtype {str(dtype)!r}, which has no drift statistic; "
         "pass numeric or categorical columns only (e.g. leave timestamps out of `columns`)"
     )
+
+
+def reject_numbers_as_text(series: pd.Series, *, column: str, side: str) -> None:
+    """Raise TypeError when a text (``str``/object) column holds numbers.
+
+    Binned by category, such a column reports false drift: every distinct number becomes a
+    category of its own (the same N(640, 60) sample gives PSI 0.006 as float64 and 0.77 or
+    more as text). Refused: a column whose every non-missing value is a number (as text or as
+    Python numbers in an object column), and a column with at least 20 distinct numbers and
+    at most 5 distinct non-numbers (placeholders such as "N/A"). A pandas ``category`` column
+    is never refused: that dtype says the labels are categories (codes, zip codes).
+
+    Cost: genuine text is recognised from its first 64 rows, so the full check (one pass over
+    the distinct values) only runs when those rows hold a number.
+    """
+    present = series.iloc[:_SNIFF_ROWS].dropna()
+    if len(present) == 0:
+        present = series.dropna()
+        if len(present) == 0:
+            return
+    if pd.to_numeric(pd.Series(present.to_numpy(dtype=object)), errors="coerce").isna().all():
+        return
+    uniques = pd.Series(pd.unique(series.dropna().to_numpy(dtype=object)), dtype=object)
+    inferred = pd.api.types.infer_dtype(uniques, skipna=True)
+    if inferred == "boolean":
+        return
+    if inferred in ("integer", "floating", "mixed-integer-float", "decimal"):
+        is_number = np.ones(len(uniques), dtype=bool)
+    else:
+        is_number = pd.to_numeric(uniques, errors="coerce").notna().to_numpy()
+    n_numbers = int(is_number.sum())
+    placeholders = uniques[~is_number]
+    if n_numbers == len(uniques) or (
+        n_numbers >= _MIN_DISTINCT_NUMBERS and len(placeholders) <= _MAX_PLACEHOLDERS
+    ):
+        example = uniques[is_number].iloc[0]
+        extra = (
+            f" and the placeholder(s) {placeholders.tolist()!r}, which "
+            "pandas.to_numeric(..., errors='coerce') turns into NaN"
+            if len(placeholders)
+            else ""
+        )
+        raise TypeError(
+            f"column {column!r} in {side} holds numbers stored as text (dtype "
+            f"{str(series.dtype)!r}, e.g. {example!r}){extra}; binned as categories it would "
+            f"report false drift. Convert it with pandas.to_numeric(frame[{column!r}]) (or "
+            ".astype('category') if the values really are labels, such as zip codes)"
+        )
 
 
 def same_kind(reference: pd.Series, current: pd.Series, *, column: str) -> Kind:
@@ -83,9 +145,38 @@ def check_nan_policy(nan_policy: object, *, allowed: Sequence[str] = NAN_POLICIE
 
 
 def check_bins(bins: object) -> int:
-    if isinstance(bins, (bool, np.bool_)) or not isinstance(bins, (int, np.integer)) or bins < 2:
-        raise ValueError(f"bins must be an integer >= 2, got {bins!r}")
+    """An integer number of bins in [2, MAX_BINS]."""
+    if isinstance(bins, (bool, np.bool_)) or not isinstance(bins, (int, np.integer)):
+        raise TypeError(
+            f"bins must be an integer >= 2, got {bins!r} ({type(bins).__name__}); "
+            "e.g. bins=10 for deciles"
+        )
+    if not 2 <= bins <= MAX_BINS:
+        raise ValueError(
+            f"bins must be an integer >= 2 and <= {MAX_BINS} (MAX_BINS), got {bins!r}; "
+            "10 (deciles) is the credit convention"
+        )
     return int(bins)
+
+
+def check_count(value: object, *, name: str, minimum: int = 0) -> int:
+    """A whole number >= ``minimum`` (e.g. ``min_rows``): TypeError or ValueError otherwise."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer, got {value!r} ({type(value).__name__})")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def check_threshold(value: object, *, name: str = "threshold") -> float:
+    """A finite, non-negative number."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
+        raise TypeError(
+            f"{name} must be a non-negative number, got {value!r} ({type(value).__name__})"
+        )
+    if not (np.isfinite(value) and value >= 0):
+        raise ValueError(f"{name} must be a finite, non-negative number, got {value!r}")
+    return float(value)
 
 
 def numeric_values(

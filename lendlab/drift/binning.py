@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from lendlab.drift._checks import (
+    MAX_BINS,
     as_series,
     category_codes,
     check_bins,
@@ -178,10 +179,21 @@ def equal_width_edges(reference: object, current: object, *, bins: int | str = "
     >>> equal_width_edges([0.0, 1.0, 2.0], [3.0, 4.0], bins=4)
     array([0., 1., 2., 3., 4.])
     """
-    ref = np.asarray(reference, dtype=np.float64)
-    cur = np.asarray(current, dtype=np.float64)
-    combined = np.concatenate((ref, cur))
-    return np.histogram_bin_edges(combined[~np.isnan(combined)], bins=bins)
+    if not isinstance(bins, str):
+        bins = check_bins(bins)
+    parts = []
+    for side, values in (("reference", reference), ("current", current)):
+        series, name = as_series(values, default_name=side)
+        column_kind(series, column=name, side=side)  # refuses text numbers, datetimes
+        array, _ = numeric_values(series, column=name, side=side, nan_policy="omit")
+        parts.append(array[~np.isnan(array)])
+    edges = np.histogram_bin_edges(np.concatenate(parts), bins=bins)
+    if edges.size - 1 > MAX_BINS:
+        raise ValueError(
+            f"bins={bins!r} gives {edges.size - 1} bins, more than MAX_BINS = {MAX_BINS}; "
+            "use 'sturges' (Evidently's rule) or an integer"
+        )
+    return edges
 
 
 @dataclass(frozen=True, eq=False)

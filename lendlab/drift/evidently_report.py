@@ -35,7 +35,7 @@ from lendlab.drift._checks import (
     require_columns,
     same_kind,
 )
-from lendlab.drift.table import METHODS
+from lendlab.drift._compare import METHODS
 
 if TYPE_CHECKING:  # pragma: no cover
     from evidently.core.report import Snapshot

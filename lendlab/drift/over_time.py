@@ -8,6 +8,19 @@ column of the whole log is binned once; a single ``np.bincount`` over the combin
 windows, so 90 days x 4 segments x 13 columns of a million-row log take well under a second.
 
 The model score is just another column: put ``score`` in ``columns`` for prediction drift.
+
+Two guards keep the output honest:
+
+* **At most** ``MAX_WINDOWS`` **windows** (x segments). ``freq="1ms"`` over two months would be
+  5 billion windows (18.6 GiB of counts); it is refused before anything is allocated.
+* **At least** ``min_rows`` **rows per window** (default ``MIN_ROWS = 150``). PSI on a small
+  window is biased upward: an empty decile contributes 0.1 * ln(0.1 / 1e-4) = 0.69 on its own.
+  Measured on identical distributions (20,000 simulated windows, reference deciles, threshold
+  0.25), the share of windows wrongly flagged as drifted is 100% at 5 rows, 80% at 25, 28% at
+  50, 5.6% at 75, 1% at 100, 0.09% at 125 and 0.01% at 150; columns with fewer bins (a 4- or
+  2-valued category) fall faster. Windows with fewer counted rows get ``status`` "insufficient
+  data" and ``drifted`` False; their PSI is still reported, to be read as noise. Raise
+  ``min_rows`` with ``bins`` (the bias grows with the number of bins) or lower the threshold.
 """
 
 from __future__ import annotations
@@ -18,15 +31,24 @@ import pandas as pd
 from lendlab.drift._checks import (
     category_codes,
     check_columns_arg,
+    check_count,
     check_frame,
+    check_threshold,
     drift_columns,
     require_columns,
 )
-from lendlab.drift.profile import ReferenceProfile, map_columns, prepare_reference
+from lendlab.drift._compare import PSI_SIGNIFICANT
+from lendlab.drift._parallel import map_columns
+from lendlab.drift.profile import ReferenceProfile, prepare_reference
 from lendlab.drift.stats import psi_from_counts
-from lendlab.drift.table import PSI_SIGNIFICANT
 
-__all__ = ["drift_over_time"]
+__all__ = ["drift_over_time", "MAX_WINDOWS", "MIN_ROWS"]
+
+#: Most windows (times segments) one call computes; beyond it ``freq`` is refused.
+MAX_WINDOWS = 100_000
+#: Default ``min_rows``: fewer counted rows than this and a window is "insufficient data"
+#: (false-drift rate on identical distributions at PSI >= 0.25 with deciles: 0.01%).
+MIN_ROWS = 150
 
 _DAY_NS = 86_400 * 10**9
 # 1970-01-05 was a Monday: weekly windows start on Mondays (ISO weeks).
@@ -54,7 +76,7 @@ def _step_and_origin(freq: object) -> tuple[int, int]:
     raise bad
 
 
-def _window_grid(times: pd.Series, freq: str, time_col: str):
+def _window_grid(times: pd.Series, freq: str, time_col: str, n_segments: int = 1):
     """Window number of each row (0 = first window) and the start of every window."""
     if not pd.api.types.is_datetime64_any_dtype(times.dtype):
         raise TypeError(
@@ -75,6 +97,13 @@ def _window_grid(times: pd.Series, freq: str, time_col: str):
     first = int(window.min())
     window -= first
     n_windows = int(window.max()) + 1
+    if n_windows * n_segments > MAX_WINDOWS:
+        per = f" x {n_segments} segments = {n_windows * n_segments:,}" if n_segments > 1 else ""
+        raise ValueError(
+            f"freq={freq!r} cuts the log ({wall.min()} to {wall.max()}) into {n_windows:,} "
+            f"windows{per}, more than MAX_WINDOWS = {MAX_WINDOWS:,}; choose a longer freq "
+            "(e.g. 'D' or 'h') or a shorter stretch of the log"
+        )
     starts = pd.DatetimeIndex(
         (origin + (first + np.arange(n_windows, dtype=np.int64)) * step).astype("datetime64[ns]")
     )
@@ -112,6 +141,7 @@ def drift_over_time(
     by: str | None = None,
     columns: list[str] | None = None,
     threshold: float = PSI_SIGNIFICANT,
+    min_rows: int = MIN_ROWS,
     bins: int = 10,
     nan_policy: str = "raise",
 ) -> pd.DataFrame:
@@ -137,6 +167,12 @@ def drift_over_time(
         ``reference`` except ``time_col`` and ``by``. Add the model score for prediction drift.
     threshold : float, default 0.25
         PSI at or above which a window is ``drifted``.
+    min_rows : int, default 150 (``MIN_ROWS``)
+        Fewest counted rows (per window, segment and column) for a PSI to be judged. Below
+        it ``status`` is "insufficient data" and ``drifted`` is False. 150 is measured: on
+        identical distributions with decile bins, PSI >= 0.25 in 0.01% of 150-row windows,
+        but in 1% at 100 rows, 80% at 25 and 100% at 5 (see the module notes). 0 turns the
+        guard off.
     bins, nan_policy
         As in :func:`prepare_reference` (ignored when given a profile).
 
@@ -145,16 +181,19 @@ def drift_over_time(
     pandas.DataFrame
         Long format, one row per window (x segment) x column, sorted in that order:
         ``window_start``, ``<by>`` (if given), ``column``, ``n_current`` (rows counted),
-        ``statistic`` (PSI), ``drifted``, ``status``. ``status`` is "drifted", "ok", or
-        "empty" for a window/segment with no rows: there ``n_current`` is 0 and
-        ``statistic`` is NaN, the only place a NaN appears, and ``drifted`` is False.
+        ``statistic`` (PSI), ``drifted``, ``status``. ``status`` is "drifted", "ok",
+        "insufficient data" for fewer than ``min_rows`` counted rows (``statistic`` is
+        computed, ``drifted`` is False), or "empty" for a window/segment with no rows: there
+        ``n_current`` is 0 and ``statistic`` is NaN, the only place a NaN appears.
 
     Raises
     ------
     ValueError
-        Missing columns, empty log, missing timestamps or segments, bad ``freq``.
+        Missing columns, empty log, missing timestamps or segments, bad ``freq``, a ``freq``
+        giving more than ``MAX_WINDOWS`` windows (x segments), a negative ``min_rows``.
     TypeError
-        ``time_col`` is not a datetime, or a column's kind differs from the reference.
+        ``time_col`` is not a datetime, a column's kind differs from the reference (or holds
+        numbers stored as text), a non-numeric ``threshold`` or ``min_rows``.
 
     Examples
     --------
@@ -166,10 +205,12 @@ def drift_over_time(
     ...     "applied_at": pd.date_range("2025-03-01", periods=3000, freq="min", tz="UTC"),
     ...     "fico": np.r_[rng.normal(640, 60, 1440), rng.normal(700, 60, 1560)]})
     >>> drift_over_time(ref, log)[["window_start", "n_current", "status"]]
-                   window_start  n_current   status
-    0 2025-03-01 00:00:00+00:00       1440       ok
-    1 2025-03-02 00:00:00+00:00       1440  drifted
-    2 2025-03-03 00:00:00+00:00        120  drifted
+                   window_start  n_current             status
+    0 2025-03-01 00:00:00+00:00       1440                 ok
+    1 2025-03-02 00:00:00+00:00       1440            drifted
+    2 2025-03-03 00:00:00+00:00        120  insufficient data
+
+    The last window has fewer than ``min_rows`` (150) rows: its PSI is not judged.
     """
     log = check_frame(log, side="log")
     require_columns(log, [time_col] + ([by] if by is not None else []), side="log")
@@ -186,14 +227,14 @@ def drift_over_time(
     for name in names:
         profile.column(name)
     require_columns(log, names, side="log")
-    if not isinstance(threshold, (int, float)) or isinstance(threshold, bool) or threshold < 0:
-        raise ValueError(f"threshold must be a non-negative number, got {threshold!r}")
+    threshold = check_threshold(threshold)
+    min_rows = check_count(min_rows, name="min_rows")
 
-    window, starts = _window_grid(log[time_col], freq, time_col)
     if by is not None:
         segment, seg_labels = _segment_codes(log, by)
     else:
         segment, seg_labels = np.zeros(len(log), dtype=np.int64), pd.Index([None])
+    window, starts = _window_grid(log[time_col], freq, time_col, len(seg_labels))
     n_cells = len(starts) * len(seg_labels)
     cell = window * len(seg_labels) + segment  # (window, segment) -> one integer
     series = {name: log[name] for name in names}  # pandas access stays on this thread
@@ -231,9 +272,12 @@ def drift_over_time(
     out["n_current"] = n_current
     out["statistic"] = statistic
     empty = n_current == 0
-    drifted = ~empty & (statistic >= threshold)
+    judged = ~empty & (n_current >= min_rows)
+    drifted = judged & (statistic >= threshold)
     out["drifted"] = drifted
-    out["status"] = np.where(empty, "empty", np.where(drifted, "drifted", "ok"))
+    out["status"] = np.select(
+        [empty, ~judged, drifted], ["empty", "insufficient data", "drifted"], default="ok"
+    )
     result = pd.DataFrame(out)
     if by is not None and isinstance(log[by].dtype, pd.CategoricalDtype):
         result[by] = pd.Categorical(result[by], categories=seg_labels)

@@ -8,11 +8,8 @@ then only count current rows into the fixed bins.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -26,32 +23,12 @@ from lendlab.drift._checks import (
     drift_columns,
     require_columns,
 )
+from lendlab.drift._compare import table_from_profile
+from lendlab.drift._parallel import map_columns
 from lendlab.drift.binning import ColumnBins, fit_bins
 from lendlab.drift.stats import EPSILON, aligned_counts
 
 __all__ = ["ReferenceProfile", "prepare_reference"]
-
-T = TypeVar("T")
-
-# Sorting releases the GIL: two threads halve the time on a 2-core box for large frames.
-_PARALLEL_MIN_CELLS = 1_000_000
-
-
-def _workers() -> int:
-    return max(1, min(4, os.cpu_count() or 1))
-
-
-def map_columns(fn: Callable[[str], T], names: list[str], n_rows: int) -> list[T]:
-    """``[fn(name) for name in names]``, on threads when the frame is large.
-
-    numpy's sort, comparisons and bincount release the GIL, so columns run in parallel.
-    Results (and the first error) come back in column order, so output is deterministic.
-    """
-    workers = _workers()
-    if len(names) > 1 and n_rows * len(names) >= _PARALLEL_MIN_CELLS and workers > 1:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            return list(pool.map(fn, names))
-    return [fn(name) for name in names]
 
 
 @dataclass(frozen=True, eq=False)
@@ -115,8 +92,6 @@ class ReferenceProfile:
           column method  drifted
         0   fico    psi     True
         """
-        from lendlab.drift.table import table_from_profile
-
         return table_from_profile(
             self, current, columns=columns, method=method, thresholds=thresholds
         )

@@ -161,17 +161,54 @@ def _histograms(
     return ref_c, cur_c, kind
 
 
+FLOORS = ("epsilon", "evidently")
+
+
 def _floored_shares(counts: np.ndarray, floor: str) -> np.ndarray:
-    """Shares per bin (last axis) with empty bins floored so the log stays finite."""
+    """Shares per bin (last axis) with empty bins floored so the log stays finite.
+
+    A row whose counts are all zero gives NaN shares (callers mask it).
+    """
     counts = np.asarray(counts, dtype=np.float64)
     total = counts.sum(axis=-1, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
         shares = counts / total
     if floor == "evidently":
-        smallest = np.min(shares[shares > 0])
-        eps = smallest / 1e6 if smallest <= EPSILON else EPSILON
+        # Evidently's floor, per distribution (row): 1e-4, or the smallest non-zero share / 1e6
+        smallest = np.min(np.where(shares > 0, shares, np.inf), axis=-1, keepdims=True)
+        eps = np.where(smallest <= EPSILON, smallest / 1e6, EPSILON)
         return np.where(shares == 0, eps, shares)
     return np.where(counts == 0, EPSILON, shares)
+
+
+def _check_counts(counts: object, *, name: str) -> np.ndarray:
+    """Bin counts as float64: numbers, finite, non-negative, at least one bin."""
+    try:
+        array = np.asarray(counts)
+    except (TypeError, ValueError):  # ragged lists
+        raise TypeError(
+            f"{name} must be an array of bin counts, got {type(counts).__name__!r}"
+        ) from None
+    if array.dtype.kind not in "biuf" or array.dtype.kind == "b":
+        raise TypeError(
+            f"{name} must hold numbers (bin counts), got dtype {str(array.dtype)!r}; pass e.g. "
+            "np.bincount(...) or np.histogram(...)[0]"
+        )
+    if array.ndim == 0 or array.shape[-1] == 0:
+        raise ValueError(f"{name} must have at least one bin, got shape {array.shape!r}")
+    array = array.astype(np.float64, copy=False)
+    if not np.isfinite(array).all():
+        raise ValueError(
+            f"{name} has NaN or infinite counts; counts are numbers of rows per bin "
+            "(compute them with np.bincount or np.histogram)"
+        )
+    if array.min() < 0:
+        bad = np.argwhere(array < 0)[0].tolist()
+        raise ValueError(
+            f"{name} has negative counts (first at index {bad}); counts are numbers of rows "
+            "per bin, so they are >= 0. Did you pass differences or log-counts?"
+        )
+    return array
 
 
 def psi_from_counts(
@@ -182,24 +219,63 @@ def psi_from_counts(
     Parameters
     ----------
     reference_counts : array of shape (n_bins,)
+        Reference rows per bin: non-negative numbers, not all zero.
     current_counts : array of shape (..., n_bins)
+        Current rows per bin, on the same bins, non-negative.
     floor : {"epsilon", "evidently"}, default "epsilon"
         How empty bins are floored (see the module notes).
 
     Returns
     -------
     float or numpy.ndarray
-        PSI per row of ``current_counts``; NaN where a row has no rows at all.
+        PSI per row of ``current_counts``. A row of all zeros (a window with no rows) has no
+        distribution and gives NaN: the only NaN this function returns (a 1-D all-zero
+        ``current_counts`` is refused instead).
+
+    Raises
+    ------
+    ValueError
+        Negative, NaN or infinite counts; a reference of all zeros; bins that differ in
+        number; an unknown ``floor``.
+    TypeError
+        Counts that are not numbers; ``floor`` not a string.
 
     Examples
     --------
     >>> from lendlab.drift import psi_from_counts
     >>> round(float(psi_from_counts([50, 50], [70, 30])), 4)
     0.1695
+    >>> psi_from_counts([50, 50], [[70, 30], [0, 0]]).round(4)   # an empty row gives NaN
+    array([0.1695,    nan])
     """
-    expected = _floored_shares(reference_counts, floor)
-    actual = _floored_shares(current_counts, floor)
-    value = np.sum((actual - expected) * np.log(actual / expected), axis=-1)
+    if not isinstance(floor, str):
+        raise TypeError(f"floor must be one of {list(FLOORS)!r}, got {floor!r}")
+    if floor not in FLOORS:
+        raise ValueError(
+            f"floor must be one of {list(FLOORS)!r}, got {floor!r}; 'epsilon' (1e-4 for an "
+            "empty bin) is lendlab's, 'evidently' copies Evidently 0.7"
+        )
+    reference = _check_counts(reference_counts, name="reference_counts")
+    current = _check_counts(current_counts, name="current_counts")
+    if reference.ndim != 1:
+        raise ValueError(
+            f"reference_counts must be 1-D (one count per bin), got shape {reference.shape!r}"
+        )
+    if current.shape[-1] != reference.size:
+        raise ValueError(
+            f"reference_counts has {reference.size} bins but current_counts has "
+            f"{current.shape[-1]} (shape {current.shape!r}); count both samples on the same bins"
+        )
+    if reference.sum() == 0:
+        raise ValueError("reference_counts are all zero; the reference needs at least one row")
+    if current.ndim == 1 and current.sum() == 0:
+        raise ValueError("current_counts are all zero; the current sample needs at least one row")
+    expected = _floored_shares(reference, floor)
+    actual = _floored_shares(current, floor)
+    with np.errstate(invalid="ignore", divide="ignore"):  # all-zero rows: NaN, documented
+        value = np.sum((actual - expected) * np.log(actual / expected), axis=-1)
+    if current.ndim > 1:
+        value = np.where(current.sum(axis=-1) > 0, value, np.nan)
     return float(value) if np.ndim(value) == 0 else value
 
 

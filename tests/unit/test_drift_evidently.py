@@ -176,5 +176,8 @@ def test_adapter_errors(frames):
         drift.evidently_drift_report(ref, cur.drop(columns="fico"))
     with pytest.raises(ValueError, match=r"method names column\(s\) \['income'\]"):
         drift.evidently_drift_report(ref, cur, method={"income": "psi"})
-    with pytest.raises(TypeError, match="'term_months' is numeric in reference"):
+    with pytest.raises(TypeError, match="'term_months' in current holds numbers stored as text"):
         drift.evidently_drift_report(ref, cur.assign(term_months=cur["term_months"].astype(str)))
+    labels = cur["term_months"].map({36: "short", 60: "long"})
+    with pytest.raises(TypeError, match="'term_months' is numeric in reference"):
+        drift.evidently_drift_report(ref, cur.assign(term_months=labels))

@@ -331,7 +331,8 @@ def test_mismatched_kinds_raise_type_error():
         TypeError, match=r"'term_months' is numeric in reference .* categorical in current"
     ):
         drift.psi(
-            pd.Series([36, 60], name="term_months"), pd.Series(["36", "60"], name="term_months")
+            pd.Series([36, 60], name="term_months"),
+            pd.Series(["short", "long"], name="term_months"),
         )
     with pytest.raises(TypeError, match="number categories in reference"):
         drift.psi(pd.Series([36, 60], dtype="category"), pd.Series(["36", "60"], dtype="category"))
@@ -348,8 +349,8 @@ def test_mismatched_kinds_raise_type_error():
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"bins": 1}, "bins must be an integer >= 2, got 1"),
-        ({"bins": 2.5}, "bins must be an integer >= 2, got 2.5"),
+        ({"bins": 1}, "bins must be an integer >= 2 and <= 1000 .MAX_BINS., got 1"),
+        ({"bins": 10**9}, "bins must be an integer >= 2 and <= 1000 .MAX_BINS., got 1000000000"),
         ({"bins": "sturges"}, "only works with binning='equal_width'"),
         ({"binning": "deciles"}, "binning must be one of .* got 'deciles'"),
         ({"nan_policy": "drop"}, "nan_policy must be one of .* got 'drop'"),
@@ -358,6 +359,11 @@ def test_mismatched_kinds_raise_type_error():
 def test_bad_options_are_quoted(kwargs, message):
     with pytest.raises(ValueError, match=message):
         drift.psi([1.0, 2.0, 3.0], [1.0, 2.0], **kwargs)
+
+
+def test_non_integer_bins_is_a_type_error():
+    with pytest.raises(TypeError, match=r"bins must be an integer >= 2, got 2.5 \(float\)"):
+        drift.psi([1.0, 2.0, 3.0], [1.0, 2.0], bins=2.5)
 
 
 def test_ks_and_wasserstein_refuse_the_bin_policy():

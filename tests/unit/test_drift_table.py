@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import lendlab.drift.profile as profile_module
+import lendlab.drift._parallel as parallel_module
 from lendlab import drift
 
 
@@ -125,8 +125,8 @@ def test_profile_is_prepared_once_and_reused(frames):
 def test_threaded_and_serial_paths_agree(frames, monkeypatch):
     ref, cur = frames
     serial = drift.drift_table(ref, cur)
-    monkeypatch.setattr(profile_module, "_PARALLEL_MIN_CELLS", 1)
-    monkeypatch.setattr(profile_module, "_workers", lambda: 2)
+    monkeypatch.setattr(parallel_module, "_PARALLEL_MIN_CELLS", 1)
+    monkeypatch.setattr(parallel_module, "_workers", lambda: 2)
     pd.testing.assert_frame_equal(drift.drift_table(ref, cur), serial)
 
 
@@ -159,11 +159,14 @@ def test_bad_methods_and_kinds(frames):
         drift.drift_table(ref, cur, method={"fico": "kl"})
     with pytest.raises(ValueError, match=r"method names column\(s\) \['income'\]"):
         drift.drift_table(ref, cur, method={"income": "psi"})
-    with pytest.raises(ValueError, match="threshold for column 'fico' .* got 'high'"):
+    with pytest.raises(TypeError, match="threshold for column 'fico' .* got 'high'"):
         drift.drift_table(ref, cur, thresholds={"fico": "high"})
     with pytest.raises(ValueError, match="threshold for column 'fico' .* got -0.1"):
         drift.drift_table(ref, cur, thresholds=-0.1)
-    swapped = cur.assign(term_months=cur["term_months"].astype(str))
+    as_text = cur.assign(term_months=cur["term_months"].astype(str))
+    with pytest.raises(TypeError, match="'term_months' in current holds numbers stored as text"):
+        drift.drift_table(ref, as_text)
+    swapped = cur.assign(term_months=cur["term_months"].map({36: "short", 60: "long"}))
     with pytest.raises(TypeError, match="'term_months' is numeric in reference"):
         drift.drift_table(ref, swapped)
     with pytest.raises(ValueError, match="current is empty"):
