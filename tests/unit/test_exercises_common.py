@@ -40,6 +40,11 @@ def questions() -> list[tuple[str, int]]:
     return found
 
 
+def scenario_of(module_name: str) -> ModuleType:
+    """``lendlab.course.scenarios.weekNN`` for ``lendlab.course.exercises.weekNN``."""
+    return importlib.import_module(f"lendlab.course.scenarios.{module_name.rsplit('.', 1)[-1]}")
+
+
 def _week_of(module: ModuleType) -> Week:
     weeks = [v for v in vars(module).values() if isinstance(v, Week)]
     assert len(weeks) == 1, f"{module.__name__} must define exactly one Week (found {len(weeks)})"
@@ -66,8 +71,8 @@ def bound(request):
     module_name, index = request.param
     week = _week_of(importlib.import_module(module_name))
     if module_name not in _CONTEXTS:  # built once per module per worker
-        assert callable(week.build_context), f"{module_name}: Week(build_context=...) is missing"
-        _CONTEXTS[module_name] = week.build_context(**_other_seed_and_size(week.build_context))
+        build_context = scenario_of(module_name).build_context
+        _CONTEXTS[module_name] = build_context(**_other_seed_and_size(build_context))
     ctx = _CONTEXTS[module_name]
     week.unbind()
     week.bind(**ctx)
@@ -84,14 +89,36 @@ QUESTIONS = questions()
 parametrize_questions = pytest.mark.parametrize("bound", QUESTIONS, ids=_ids, indirect=True)
 
 
-def test_week_modules_expose_bind_questions_and_build_context():
+def test_week_modules_expose_bind_and_questions_and_have_a_scenario():
     for name in week_modules():
         module = importlib.import_module(name)
         week = _week_of(module)
         assert callable(getattr(module, "bind", None)), f"{name}: no module-level bind"
-        assert callable(getattr(module, "build_context", None)), f"{name}: no build_context"
         for q in week.questions:
             assert getattr(module, q.name, None) is q, f"{name}: {q.name} is not a module attribute"
+        scenario = scenario_of(name)
+        assert callable(getattr(scenario, "build_context", None)), (
+            f"{scenario.__name__}: no build_context"
+        )
+        assert isinstance(scenario.__doc__, str) and "learner's world" in scenario.__doc__
+
+
+def test_exercise_modules_hold_questions_only():
+    """Scenario code (data, incidents, settings) lives in lendlab.course.scenarios, not here."""
+    for name in week_modules():
+        module = importlib.import_module(name)
+        leaked = [
+            attr
+            for attr, value in vars(module).items()
+            if not attr.startswith("_")
+            and attr != "scenario"
+            and (
+                attr == "SETTINGS"
+                or attr == "build_context"
+                or (inspect.isfunction(value) and value.__module__ == module.__name__)
+            )
+        ]
+        assert not leaked, f"{name}: public scenario code {leaked}; move it to scenarios/"
 
 
 @pytest.fixture(autouse=True)

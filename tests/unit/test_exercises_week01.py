@@ -19,13 +19,14 @@ import pytest
 from sklearn.metrics import precision_score, recall_score, roc_auc_score
 
 from lendlab.course.exercises import week01 as ex
+from lendlab.course.scenarios import week01 as scenario
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "solutions" / "week01_classification_metrics.ipynb"
 
 
 @pytest.fixture(scope="module")
 def ctx():
-    return ex.build_context(seed=11, n=20_000)
+    return scenario.build_context(seed=11, n=20_000)
 
 
 @pytest.fixture
@@ -203,9 +204,9 @@ def test_q9_threshold_on_the_lab_data_and_model_when_ranking_breaks(bound):
 
 
 def test_build_context_is_deterministic_and_answers_depend_on_the_seed():
-    a = ex.build_context(seed=5, n=6_000)
-    b = ex.build_context(seed=5, n=6_000)
-    c = ex.build_context(seed=6, n=6_000)
+    a = scenario.build_context(seed=5, n=6_000)
+    b = scenario.build_context(seed=5, n=6_000)
+    c = scenario.build_context(seed=6, n=6_000)
     pd.testing.assert_frame_equal(a["backtest"], b["backtest"])
     answers = [ex.q1.expected(x) for x in (a, b, c)]
     assert answers[0] == answers[1] != answers[2]
@@ -245,7 +246,7 @@ def _setup_constants() -> dict:
 def test_notebook_settings_match_build_context():
     # build_context must rebuild the lab's data: same calendar, cutoffs and cost table
     nb = _setup_constants()
-    s = ex.SETTINGS
+    s = scenario.SETTINGS
     assert (nb["START"], nb["DAYS"], nb["AS_OF"], nb["SPLIT"]) == (
         s["start"],
         s["days"],

@@ -18,13 +18,14 @@ from sklearn.linear_model import LogisticRegression
 
 from lendlab import metrics
 from lendlab.course.exercises import week02 as ex
+from lendlab.course.scenarios import week02 as scenario
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "solutions" / "week02_ranking_vs_calibration.ipynb"
 
 
 @pytest.fixture(scope="module")
 def ctx():
-    context = ex.build_context(seed=11, n=6_000)
+    context = scenario.build_context(seed=11, n=6_000)
     ex.bind(**context)
     yield context
     ex._week.unbind()
@@ -150,7 +151,7 @@ def _platt(ctx, *, C=1.0, fit_on="calibrate", use_logit=True):
 
     def inputs(frame):
         p = frame["pd_challenger"].to_numpy()
-        return (ex._logit(p) if use_logit else p).reshape(-1, 1)
+        return (scenario.logit(p) if use_logit else p).reshape(-1, 1)
 
     model = LogisticRegression(C=C).fit(inputs(fit_frame), fit_frame["defaulted"])
     return model.predict_proba(inputs(test))[:, 1]
@@ -206,7 +207,7 @@ def test_prior_offset_replay_keeps_auc_and_moves_approvals(ctx):
 
 def test_the_story_holds_at_a_realistic_size():
     """The lab's narrative (better ranking, low PDs, approval jump) on another seed."""
-    c = ex.build_context(seed=2033, n=40_000)
+    c = scenario.build_context(seed=2033, n=40_000)
     test, cut = c["test"], c["cutoff"]
     y = test["defaulted"]
     auc_champion = metrics.roc_auc(y, test["pd_champion"])
@@ -233,10 +234,14 @@ def test_module_constants_match_the_notebook():
         for cell in json.loads(NOTEBOOK.read_text())["cells"]
         if cell["cell_type"] == "code"
     )
-    assert f"cutoff = {ex.CUTOFF}" in source
-    assert f'labels_as_of = "{ex.LABELS_AS_OF}"' in source
-    assert f"- {abs(ex.PRIOR_OFFSET)})" in source
-    assert "for rate in (0.05, 0.10, 0.20)" in source and ex.TARGET_BAD_RATES == (0.05, 0.1, 0.2)
+    assert f"cutoff = {scenario.CUTOFF}" in source
+    assert f'labels_as_of = "{scenario.LABELS_AS_OF}"' in source
+    assert f"- {abs(scenario.PRIOR_OFFSET)})" in source
+    assert "for rate in (0.05, 0.10, 0.20)" in source and scenario.TARGET_BAD_RATES == (
+        0.05,
+        0.1,
+        0.2,
+    )
     assert 'if f not in ("term_months", "loan_amount")' in source
-    assert "term_months" not in ex.CHAMPION_FEATURES
-    assert "loan_amount" not in ex.CHAMPION_FEATURES
+    assert "term_months" not in scenario.CHAMPION_FEATURES
+    assert "loan_amount" not in scenario.CHAMPION_FEATURES

@@ -17,13 +17,14 @@ import pytest
 
 from lendlab import monitoring, world
 from lendlab.course.exercises import week03 as ex
+from lendlab.course.scenarios import week03 as scenario
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "solutions" / "week03_production_failures.ipynb"
 
 
 @pytest.fixture(scope="module")
 def ctx():
-    context = ex.build_context(seed=11, n=20_000)
+    context = scenario.build_context(seed=11, n=20_000)
     ex._week.unbind()
     ex.bind(**context)
     yield ex._week.context
@@ -89,7 +90,7 @@ def test_q4_latest_month_mix(ctx):
 
 
 def test_q5_early_payment_default(ctx):
-    s = ex.SETTINGS
+    s = scenario.SETTINGS
     view = world.observed(ctx["book"], s["as_of"], approved=ctx["booked"], window_months=6)
     right = (
         between(view, s["pre_start"], s["shock_start"])["bad_in_window"].mean(),
@@ -108,10 +109,12 @@ def test_q5_early_payment_default(ctx):
 
 def test_q6_estimate_uses_approved_only(ctx):
     p = ctx["card"].predict_pd(ctx["cohorts"]["covariate_shift"]).to_numpy()
-    below = ex.SETTINGS["cutoff"] - ex.SETTINGS["review_margin"]
+    below = scenario.SETTINGS["cutoff"] - scenario.SETTINGS["review_margin"]
     assert status(ex.q6, p[p < below].mean()) == "correct"
     assert status(ex.q6, p.mean()) == "incorrect"  # declined applications included
-    assert status(ex.q6, p[p < ex.SETTINGS["cutoff"]].mean()) == "incorrect"  # reviews approved
+    assert (
+        status(ex.q6, p[p < scenario.SETTINGS["cutoff"]].mean()) == "incorrect"
+    )  # reviews approved
 
 
 def test_q7_concept_shift_is_the_blind_spot(ctx):
@@ -124,19 +127,19 @@ def test_q7_concept_shift_is_the_blind_spot(ctx):
 def _served_offline(seed: int, n: int = 4_000):
     book = world.generate(n, seed=seed, start="2025-10-01", days=90)
     served = book[["application_id", *world.FEATURES]]
-    return book, served, ex.offline_feature_job(book, seed=seed)
+    return book, served, scenario.offline_feature_job(book, seed=seed)
 
 
 def _defect_seeds() -> dict[str, int]:
     found: dict[str, int] = {}
     for seed in range(40):
         rng = np.random.default_rng([seed, 3])
-        found.setdefault(ex.SKEW_COLUMNS[int(rng.integers(len(ex.SKEW_COLUMNS)))], seed)
-    assert set(found) == set(ex.SKEW_COLUMNS)
+        found.setdefault(scenario.SKEW_COLUMNS[int(rng.integers(len(scenario.SKEW_COLUMNS)))], seed)
+    assert set(found) == set(scenario.SKEW_COLUMNS)
     return found
 
 
-@pytest.mark.parametrize("column", ex.SKEW_COLUMNS)
+@pytest.mark.parametrize("column", scenario.SKEW_COLUMNS)
 def test_offline_job_breaks_exactly_one_column(column):
     seed = _defect_seeds()[column]
     book, served, offline = _served_offline(seed)
@@ -155,7 +158,7 @@ def test_offline_job_breaks_exactly_one_column(column):
     # the checks find the planted column from the data alone
     week_ctx = {"served": served, "offline": offline}
     assert ex.q8.expected(week_ctx) == column
-    again = ex.offline_feature_job(book, seed=seed)
+    again = scenario.offline_feature_job(book, seed=seed)
     pd.testing.assert_frame_equal(again, offline)  # deterministic
 
 

@@ -15,6 +15,7 @@ import pytest
 
 from lendlab import quality, world
 from lendlab.course.exercises import week04 as ex
+from lendlab.course.scenarios import week04 as scenario
 from lendlab.course.exercises.checks import ____
 
 SEED, N = 11, 3_000
@@ -22,7 +23,7 @@ SEED, N = 11, 3_000
 
 @pytest.fixture(scope="module")
 def ctx():
-    return ex.build_context(seed=SEED, n=N)
+    return scenario.build_context(seed=SEED, n=N)
 
 
 @pytest.fixture
@@ -139,7 +140,7 @@ def test_q3_points_ratio_and_all_channels_are_wrong(bound):
 
 def test_q4_the_page_is_not_where_it_first_showed(bound):
     right = ex.q4.expected(bound)
-    assert right in ex.STAGES
+    assert right in scenario.STAGES
     assert status(ex.q4, right.upper()) == "correct"
     assert "not one of the options" in line(ex.q4, "scoring")
 
@@ -202,31 +203,34 @@ def test_blank_answers_are_not_attempted(bound):
 
 @pytest.fixture(scope="module")
 def book():
-    return world.generate(N, seed=SEED, start=ex.SETTINGS["start"], days=ex.SETTINGS["days"])
+    return world.generate(
+        N, seed=SEED, start=scenario.SETTINGS["start"], days=scenario.SETTINGS["days"]
+    )
 
 
 def test_replay_production_breaks_only_partner_rows_in_the_window(book):
     before = book.copy()
-    history, record = ex.replay_production(book, seed=SEED)
+    history, record = scenario.replay_production(book, seed=SEED)
     assert book.equals(before)  # input untouched
     assert history.index.equals(book.index) and history.dtypes.equals(book.dtypes)
     changed = (history["annual_income"] != book["annual_income"]).to_numpy()
     assert changed.sum() == record.rows_affected > 0
     assert (history.loc[changed, "channel"] == "partner_api").all()
     assert (
-        history.loc[changed, "applied_at"] >= pd.Timestamp(ex.SETTINGS["scenario_start"], tz="UTC")
+        history.loc[changed, "applied_at"]
+        >= pd.Timestamp(scenario.SETTINGS["scenario_start"], tz="UTC")
     ).all()
     ratio = history.loc[changed, "annual_income"] / book.loc[changed, "annual_income"]
     assert np.allclose(ratio, 1 / 12, rtol=0.02)
-    again, _ = ex.replay_production(book, seed=SEED)
+    again, _ = scenario.replay_production(book, seed=SEED)
     assert again.equals(history)
 
 
 def test_game_day_kind_and_start_come_from_the_seed(book):
     kinds, starts = set(), set()
     for seed in range(8):
-        drill_book, record = ex.game_day(book, seed=seed)
-        assert record.kind in ex.DRILL_KINDS
+        drill_book, record = scenario.game_day(book, seed=seed)
+        assert record.kind in scenario.DRILL_KINDS
         assert dt.date(2025, 10, 6) <= record.start.date() <= dt.date(2025, 10, 24)
         assert record.end == pd.Timestamp("2025-11-01", tz="UTC")
         assert drill_book["applied_at"].min() >= pd.Timestamp("2025-10-01", tz="UTC")
@@ -237,22 +241,22 @@ def test_game_day_kind_and_start_come_from_the_seed(book):
 
 def test_helpers_reject_bad_input(book):
     with pytest.raises(TypeError):
-        ex.replay_production(book.to_numpy(), seed=1)
+        scenario.replay_production(book.to_numpy(), seed=1)
     with pytest.raises(ValueError, match="channel"):
-        ex.replay_production(book.drop(columns=["channel"]), seed=1)
+        scenario.replay_production(book.drop(columns=["channel"]), seed=1)
     with pytest.raises(TypeError):
-        ex.game_day(None, seed=1)
+        scenario.game_day(None, seed=1)
     with pytest.raises(ValueError, match="applied_at"):
-        ex.game_day(book.drop(columns=["applied_at"]), seed=1)
+        scenario.game_day(book.drop(columns=["applied_at"]), seed=1)
     with pytest.raises(ValueError, match="no applications"):
-        ex.game_day(book[book["applied_at"] < pd.Timestamp("2025-09-01", tz="UTC")], seed=1)
+        scenario.game_day(book[book["applied_at"] < pd.Timestamp("2025-09-01", tz="UTC")], seed=1)
 
 
 def test_stage_report_is_clean_on_a_good_night(ctx):
-    report = ex.stage_report(ctx["sources"], ctx["features"])
+    report = scenario.stage_report(ctx["sources"], ctx["features"])
     assert {k: len(v) for k, v in report.items()} == {
         "vendor_feed": 0,
         "batch_job": 0,
         "feature_table": 0,
     }
-    assert ex.first_stage(report) == "none"
+    assert scenario.first_stage(report) == "none"

@@ -17,6 +17,7 @@ from scipy import stats
 
 from lendlab import drift, world
 from lendlab.course.exercises import week05 as ex
+from lendlab.course.scenarios import week05 as scenario
 from lendlab.course.exercises.checks import ____
 
 SEED, N = 11, 3_000
@@ -24,7 +25,7 @@ SEED, N = 11, 3_000
 
 @pytest.fixture(scope="module")
 def ctx():
-    return ex.build_context(seed=SEED, n=N)
+    return scenario.build_context(seed=SEED, n=N)
 
 
 @pytest.fixture
@@ -91,7 +92,7 @@ def _sizes(ctx):
     recent, reference = ctx["recent"], ctx["reference"]
     counts = recent["segment"].value_counts()
     seg = counts[counts > 0].idxmin()
-    per_day = ex.daily_volume(recent)
+    per_day = scenario.daily_volume(recent)
     n_day = per_day.loc[per_day[seg] > 0, seg].median()
     return int((reference["segment"] == seg).sum()), n_day, per_day.sum(axis=1).median()
 
@@ -118,7 +119,7 @@ def test_q2_folklore_threshold_and_missing_chi_square_are_wrong(bound):
 
 def _pvalues(ctx):
     a, b = ctx["big_ref"]["revol_util"].to_numpy(), ctx["big_tax"]["revol_util"].to_numpy()
-    return {k: drift.ks(a[:k], b[:k]).pvalue for k in ex.SIZES if k <= len(a)}
+    return {k: drift.ks(a[:k], b[:k]).pvalue for k in scenario.SIZES if k <= len(a)}
 
 
 def test_q3_smallest_flagged_size_is_correct_as_int_or_float(bound):
@@ -154,8 +155,8 @@ def _red(table):
 
 
 def test_q4_set_difference_is_correct_in_any_collection(bound):
-    red_q4 = _red(ex.ks_dashboard(bound["reference"], bound["recent"]))
-    red_ly = _red(ex.ks_dashboard(bound["last_year"], bound["recent"]))
+    red_q4 = _red(scenario.ks_dashboard(bound["reference"], bound["recent"]))
+    red_ly = _red(scenario.ks_dashboard(bound["last_year"], bound["recent"]))
     clears = red_q4 - red_ly
     assert status(ex.q4, clears) == "correct"
     assert status(ex.q4, sorted(clears)) == "correct"
@@ -163,8 +164,8 @@ def test_q4_set_difference_is_correct_in_any_collection(bound):
 
 
 def test_q4_the_whole_red_list_or_what_stays_red_is_wrong(bound):
-    red_q4 = _red(ex.ks_dashboard(bound["reference"], bound["recent"]))
-    red_ly = _red(ex.ks_dashboard(bound["last_year"], bound["recent"]))
+    red_q4 = _red(scenario.ks_dashboard(bound["reference"], bound["recent"]))
+    red_ly = _red(scenario.ks_dashboard(bound["last_year"], bound["recent"]))
     clears = red_q4 - red_ly
     for wrong in (red_q4, red_q4 & red_ly, clears | {"term_months_x"}):
         if wrong != clears:
@@ -175,7 +176,7 @@ def test_q4_the_whole_red_list_or_what_stays_red_is_wrong(bound):
 
 
 def test_q5_any_corrupted_monitored_column_counts(bound):
-    touched = [c for c in bound["record"].columns if c in ex.MONITORED]
+    touched = [c for c in bound["record"].columns if c in scenario.MONITORED]
     assert touched
     for column in touched:
         assert status(ex.q5, column) == "correct"
@@ -214,7 +215,7 @@ def test_q7_kind_is_graded_against_the_record(bound):
     assert status(ex.q7, kind) == "correct"
     assert status(ex.q7, kind.upper()) == "correct"
     assert status(ex.q7, "seasonality") == "incorrect"
-    others = [k for k in ex.REAL_KINDS if k != kind]
+    others = [k for k in scenario.REAL_KINDS if k != kind]
     assert all(status(ex.q7, k) == "incorrect" for k in others)
     assert "not one of the options" in line(ex.q7, "vendor change")
 
@@ -224,8 +225,8 @@ def test_q7_kind_is_graded_against_the_record(bound):
 
 def _bug_decisions(ctx):
     card, bug, cutoff = ctx["card"], ctx["bug"], ctx["cutoff"]
-    as_sent = ex.approve(card, bug, cutoff=cutoff)
-    correct = ex.approve(card, bug.assign(fico=bug["fico_repull"]), cutoff=cutoff)
+    as_sent = scenario.approve(card, bug, cutoff=cutoff)
+    correct = scenario.approve(card, bug.assign(fico=bug["fico_repull"]), cutoff=cutoff)
     return as_sent, correct
 
 
@@ -256,27 +257,31 @@ def test_every_question_starts_not_attempted(bound):
 
 
 def test_vendor_incident_is_sealed_by_seed_and_stays_in_march():
-    book = world.generate(4_000, seed=5, start=ex.SETTINGS["start"], days=ex.SETTINGS["days"])
+    book = world.generate(
+        4_000, seed=5, start=scenario.SETTINGS["start"], days=scenario.SETTINGS["days"]
+    )
     kinds = set()
     for seed in range(12):
-        _, record = ex.vendor_incident(book, seed=seed)
+        _, record = scenario.vendor_incident(book, seed=seed)
         kinds.add(record.kind)
         assert pd.Timestamp("2025-03-03", tz="UTC") <= record.start
         assert record.end <= pd.Timestamp("2025-03-31", tz="UTC")
         assert 5 <= (record.end - record.start).days <= 10
     assert len(kinds) >= 3  # the seed really draws the kind
-    a, ra = ex.vendor_incident(book, seed=3)
-    b, rb = ex.vendor_incident(book, seed=3)
+    a, ra = scenario.vendor_incident(book, seed=3)
+    b, rb = scenario.vendor_incident(book, seed=3)
     assert (ra.kind, ra.start, ra.end) == (rb.kind, rb.start, rb.end)
     pd.testing.assert_frame_equal(a, b)
 
 
 def test_tax_seasons_touch_only_the_springs_and_the_seasonal_columns():
-    book = world.generate(6_000, seed=2, start=ex.SETTINGS["start"], days=ex.SETTINGS["days"])
-    shifted, records = ex.add_tax_seasons(book, seed=2)
+    book = world.generate(
+        6_000, seed=2, start=scenario.SETTINGS["start"], days=scenario.SETTINGS["days"]
+    )
+    shifted, records = scenario.add_tax_seasons(book, seed=2)
     assert [r.kind for r in records] == ["seasonality", "seasonality"]
     changed = (shifted != book) & ~(shifted.isna() & book.isna())
-    assert set(changed.columns[changed.any()]) <= set(ex.SEASONAL)
+    assert set(changed.columns[changed.any()]) <= set(scenario.SEASONAL)
     month = book["applied_at"].dt.month
     outside = ~month.isin([2, 3, 4])
     assert not changed[outside].any().any()
@@ -285,22 +290,22 @@ def test_tax_seasons_touch_only_the_springs_and_the_seasonal_columns():
 
 
 def test_big_platform_halves_share_a_distribution_and_tax_moves_only_two_columns():
-    halves = ex.big_platform(seed=4, n_big=20_000)
+    halves = scenario.big_platform(seed=4, n_big=20_000)
     ref, same, tax = halves["reference"], halves["same"], halves["tax"]
     assert len(ref) == len(same) == len(tax) == 10_000
     assert not ref["applied_at"].is_monotonic_increasing  # random order: first k rows are a sample
     assert drift.psi(ref["fico"], same["fico"]) < 0.01
     moved = [c for c in world.FEATURES if not tax[c].equals(same[c])]
-    assert set(moved) == set(ex.SEASONAL)
+    assert set(moved) == set(scenario.SEASONAL)
     assert (halves["outage"]["fico"] == 300).mean() == pytest.approx(0.05, abs=0.01)
     with pytest.raises(ValueError, match="n_big"):
-        ex.big_platform(seed=1, n_big=10)
+        scenario.big_platform(seed=1, n_big=10)
 
 
 def test_ks_dashboard_matches_scipy_and_marks_red_below_alpha():
     book = world.generate(6_000, seed=3)
     ref, cur = book.iloc[:3_000], book.iloc[3_000:].assign(fico=lambda f: f["fico"] + 15)
-    table = ex.ks_dashboard(ref, cur, columns=["fico", "dti", "income_verification"])
+    table = scenario.ks_dashboard(ref, cur, columns=["fico", "dti", "income_verification"])
     assert table["column"].tolist() == ["fico", "dti", "income_verification"]
     assert table["test"].tolist() == ["ks", "ks", "chi_square"]
     fico = table.set_index("column").loc["fico"]
@@ -313,18 +318,18 @@ def test_ks_dashboard_matches_scipy_and_marks_red_below_alpha():
 
 def test_approve_is_rules_and_pd_below_cutoff(ctx):
     card, frame = ctx["card"], ctx["reference"]
-    approved = ex.approve(card, frame, cutoff=0.25)
+    approved = scenario.approve(card, frame, cutoff=0.25)
     assert approved.dtype == bool and approved.shape == (len(frame),)
     assert not approved[~frame["approved_policy"].to_numpy()].any()
-    assert ex.approve(card, frame, cutoff=0.5).sum() >= approved.sum()
+    assert scenario.approve(card, frame, cutoff=0.5).sum() >= approved.sum()
 
 
 def test_daily_volume_counts_every_row_once(ctx):
-    volume = ex.daily_volume(ctx["recent"])
+    volume = scenario.daily_volume(ctx["recent"])
     assert int(volume.to_numpy().sum()) == len(ctx["recent"])
     assert volume.index.is_monotonic_increasing
 
 
 def test_between_rejects_frames_without_applied_at():
     with pytest.raises(ValueError, match="applied_at"):
-        ex.between(pd.DataFrame({"x": [1]}), "2025-01-01")
+        scenario.between(pd.DataFrame({"x": [1]}), "2025-01-01")

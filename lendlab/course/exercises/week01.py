@@ -1,4 +1,4 @@
-"""Week 1: classification metrics for lending decisions (the checks behind the lab).
+"""Week 1: classification metrics for lending decisions (the questions behind the lab).
 
 The lab ``solutions/week01_classification_metrics.ipynb`` builds a two-year book with
 :func:`lendlab.world.generate`, looks at it the way the lender does on Monday 5 January 2026
@@ -15,8 +15,8 @@ In the lab::
     ex.q1.check(observed_bad_rate)
 
 Every expected answer is computed from the bound data with :mod:`lendlab.metrics`, so the
-checks hold for any seed. :func:`build_context` rebuilds exactly what the lab binds (the
-common exercise test uses it with another seed and a small ``n``).
+checks hold for any seed. The lab's world (the book, the view, the scorecard and its
+back-test) is :mod:`lendlab.course.scenarios.week01`.
 """
 
 from __future__ import annotations
@@ -28,9 +28,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import train_test_split
 
-from lendlab import metrics, world
+from lendlab import metrics
+from lendlab.course.exercises.answers import as_pair, distinct, is_number
 from lendlab.course.exercises.checks import (
     Incorrect,
     Question,
@@ -40,8 +40,10 @@ from lendlab.course.exercises.checks import (
 )
 
 __all__ = [
-    "SETTINGS",
-    "build_context",
+    "AUC_DROP_MODEL",
+    "DIAGNOSES",
+    "MOVES",
+    "RATE_TOL",
     "bind",
     "q1",
     "q2",
@@ -54,61 +56,11 @@ __all__ = [
     "q9",
 ]
 
-# --------------------------------------------------------------------------- the lab's world
-
-#: The settings the lab uses (its "Setup" cell shows the same values).
-SETTINGS: dict[str, Any] = {
-    "start": "2024-01-01",  # first application day
-    "days": 731,  # 2024 (leap year) and 2025
-    "as_of": "2026-01-05",  # Monday 9 a.m.: the day the lender looks
-    "split": "2025-01-01",  # develop on 2024 loans, back-test on 2025 applications
-    "cutoff": 0.30,  # the PD cutoff in production since the growth change
-    "old_cutoff": 0.20,  # the cutoff before it
-    "lgd": 0.6,  # loss given default: share of the amount lost on a bad loan
-    "margin": 0.15,  # net lifetime margin on a good loan, share of the amount
-    "cutoffs": tuple(np.round(np.arange(0.05, 0.505, 0.01), 2).tolist()),
-}
 #: If the back-test AUC falls more than this below the sign-off AUC, the ranking broke.
 AUC_DROP_MODEL = 0.03
 MOVES = ("up", "down")
 DIAGNOSES = ("threshold", "model", "data")
 RATE_TOL = 5e-4  # admits rounding to 3 decimals; every plausible slip is further away
-
-
-def build_context(*, seed: int = 2026, n: int = 150_000) -> dict[str, Any]:
-    """Rebuild the lab's data for ``seed`` and ``n`` (what the lab passes to ``ex.bind``).
-
-    Mirrors the lab cell by cell: the world, the lender's view as of Monday, the champion
-    scorecard fitted on 70% of the 2024 booked loans, its PD on the other 30% (``valid``,
-    the sign-off sample) and on the 2025 applications that passed the knock-out rules
-    (``backtest``), each with the world's lifetime outcome ``defaulted``.
-
-    Examples
-    --------
-    >>> ctx = build_context(seed=3, n=20_000)
-    >>> sorted(k for k in ctx if k in ("book", "view", "valid", "backtest"))
-    ['backtest', 'book', 'valid', 'view']
-    >>> bool(ctx["backtest"]["pd"].between(0, 1).all())
-    True
-    """
-    from lendlab.models import Scorecard  # lazily: importing a week must stay cheap
-
-    s = SETTINGS
-    book = world.generate(n, seed=seed, start=s["start"], days=s["days"])
-    view = world.observed(book, s["as_of"])
-
-    booked = book[book["approved_policy"]]
-    dev = booked[booked["applied_at"] < pd.Timestamp(s["split"], tz="UTC")]
-    backtest = booked[booked["applied_at"] >= pd.Timestamp(s["split"], tz="UTC")]
-    train, valid = train_test_split(
-        dev, test_size=0.3, random_state=seed, stratify=dev["defaulted"]
-    )
-    features = list(world.FEATURES)
-    scorecard = Scorecard(features=features).fit(train[features], train["defaulted"])
-    valid = valid.assign(pd=scorecard.predict_pd(valid[features]))
-    backtest = backtest.assign(pd=scorecard.predict_pd(backtest[features]))
-    return {"book": book, "view": view, "valid": valid, "backtest": backtest, **s}
-
 
 # --------------------------------------------------------------------------- shared helpers
 
@@ -140,38 +92,6 @@ def _number(
                 if np.isfinite(value) and _close(answer, value, tol):
                     raise Incorrect(reason) from None
         raise
-
-
-def _pair(answer: Any, names: tuple[str, str]) -> tuple[Any, Any]:
-    """Unpack a two-value answer or say what shape it should have."""
-    if isinstance(answer, (str, bytes, Mapping)) or not isinstance(
-        answer, (tuple, list, np.ndarray, pd.Series)
-    ):
-        raise Incorrect(
-            f"expected two numbers ({names[0]}, {names[1]}) as a tuple, got {type(answer).__name__}"
-        )
-    values = list(answer)
-    if len(values) != 2:
-        got = f"{len(values)} value{'s' * (len(values) != 1)}"
-        raise Incorrect(f"expected two numbers ({names[0]}, {names[1]}), got {got}")
-    return values[0], values[1]
-
-
-def _distinct(expected: Any, candidates: Sequence[Any], tol: float = RATE_TOL) -> list:
-    """Drop candidate wrong answers that equal the right one on this particular data."""
-
-    def same(a: Any, b: Any) -> bool:
-        if isinstance(a, tuple) and isinstance(b, tuple):
-            return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
-        if isinstance(a, str) or isinstance(b, str):
-            return str(a) == str(b)
-        return _close(a, b, tol)
-
-    out = []
-    for c in candidates:
-        if not same(c, expected) and not any(same(c, o) for o in out):
-            out.append(c)
-    return out
 
 
 def _lifetime_of_view(ctx: Mapping[str, Any]) -> pd.Series:
@@ -245,7 +165,7 @@ class ObservedBadRate(Question):
 
     def wrong_answers(self, ctx):
         e = self.expected(ctx)
-        return _distinct(e, [v for v, _ in self._slips(ctx)] + [100 * e])
+        return distinct(e, [v for v, _ in self._slips(ctx)] + [100 * e], tol=RATE_TOL)
 
 
 class VisibleShare(Question):
@@ -289,7 +209,7 @@ class VisibleShare(Question):
 
     def wrong_answers(self, ctx):
         e = self.expected(ctx)
-        return _distinct(e, [v for v, _ in self._slips(ctx)] + [1 - e])
+        return distinct(e, [v for v, _ in self._slips(ctx)] + [1 - e], tol=RATE_TOL)
 
 
 # --------------------------------------------------------------------------- Part 2: the cutoff
@@ -341,7 +261,7 @@ class ApprovedBad(Question):
         )
 
     def wrong_answers(self, ctx):
-        return _distinct(self.expected(ctx), [v for v, _ in self._slips(ctx)], tol=0.5)
+        return distinct(self.expected(ctx), [v for v, _ in self._slips(ctx)], tol=0.5)
 
 
 class DeclinedGood(Question):
@@ -386,7 +306,7 @@ class DeclinedGood(Question):
         )
 
     def wrong_answers(self, ctx):
-        return _distinct(self.expected(ctx), [v for v, _ in self._slips(ctx)], tol=0.5)
+        return distinct(self.expected(ctx), [v for v, _ in self._slips(ctx)], tol=0.5)
 
 
 class DeclinePrecisionRecall(Question):
@@ -419,12 +339,12 @@ class DeclinePrecisionRecall(Question):
         return (float(ag / (ag + ab)), float(ag / (ag + dg)))
 
     def compare(self, answer, expected, ctx):
-        prec, rec = _pair(answer, ("precision", "recall"))
+        prec, rec = as_pair(answer, ("precision", "recall"))
         e_prec, e_rec = expected
         approve_prec, approve_rec = self._approval_side(ctx)
         if (
-            _is_num(prec)
-            and _is_num(rec)
+            is_number(prec)
+            and is_number(rec)
             and _close(prec, e_rec, RATE_TOL)
             and _close(rec, e_prec, RATE_TOL)
             and not _close(e_prec, e_rec, RATE_TOL)
@@ -457,13 +377,9 @@ class DeclinePrecisionRecall(Question):
 
     def wrong_answers(self, ctx):
         p, r = self.expected(ctx)
-        return _distinct((p, r), [(r, p), self._approval_side(ctx), (100 * p, 100 * r)])
-
-
-def _is_num(x: Any) -> bool:
-    return isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(
-        x, (bool, np.bool_)
-    )
+        return distinct(
+            (p, r), [(r, p), self._approval_side(ctx), (100 * p, 100 * r)], tol=RATE_TOL
+        )
 
 
 class ApprovalAndBadRate(Question):
@@ -524,7 +440,7 @@ class ApprovalAndBadRate(Question):
         return approval, bad
 
     def compare(self, answer, expected, ctx):
-        approval, bad = _pair(answer, ("approval rate", "bad rate among approved"))
+        approval, bad = as_pair(answer, ("approval rate", "bad rate among approved"))
         approval_slips, bad_slips = self._slips(ctx)
         _number(approval, expected[0], what="the approval rate", slips=approval_slips)
         _number(bad, expected[1], what="the bad rate among approved", slips=bad_slips)
@@ -534,7 +450,7 @@ class ApprovalAndBadRate(Question):
         approval_slips, bad_slips = self._slips(ctx)
         candidates = [(a, v) for v, _ in bad_slips] + [(v, b) for v, _ in approval_slips]
         candidates += [(1 - a, b), (100 * a, 100 * b)]
-        return _distinct((a, b), candidates)
+        return distinct((a, b), candidates, tol=RATE_TOL)
 
 
 # --------------------------------------------------------------------------- Part 3: cost table
@@ -590,7 +506,7 @@ class ProfitCutoff(Question):
         _number(answer, expected, what="the cutoff", tol=1e-6, slips=self._slips(ctx))
 
     def wrong_answers(self, ctx):
-        return _distinct(self.expected(ctx), [v for v, _ in self._slips(ctx)], tol=1e-6)
+        return distinct(self.expected(ctx), [v for v, _ in self._slips(ctx)], tol=1e-6)
 
 
 class LooseningEffect(Question):
@@ -692,7 +608,6 @@ _week = Week(
         LooseningEffect(),
         Diagnosis(),
     ],
-    build_context=build_context,
 )
 bind = _week.bind
 q1, q2, q3, q4, q5, q6, q7, q8, q9 = _week.questions

@@ -13,23 +13,21 @@ In the lab::
     ex.bind(test=test, calibrate=calibrate, cutoff=cutoff)
     ex.q1.check(champion_gini)
 
-:func:`build_context` rebuilds the lab's data with the same functions the lab calls, so the
-tests can check every question on another seed and a small size.
+The lab's world (the split, both models, the resampled back-tests and the replays) is
+:mod:`lendlab.course.scenarios.week02`.
 """
 
 from __future__ import annotations
 
-import math
-import numbers
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.special import expit
 from sklearn.linear_model import LogisticRegression
 
-from lendlab import metrics, models, world
+from lendlab import metrics
+from lendlab.course.exercises.answers import as_number
 from lendlab.course.exercises.checks import (
     Incorrect,
     Question,
@@ -38,146 +36,15 @@ from lendlab.course.exercises.checks import (
     expect_frame,
     expect_number,
 )
-from lendlab.world import faults
+from lendlab.course.scenarios import week02 as scenario
 
-__all__ = [
-    "CHAMPION_FEATURES",
-    "CUTOFF",
-    "LABELS_AS_OF",
-    "PRIOR_OFFSET",
-    "TARGET_BAD_RATES",
-    "TRIAGE_AUC_DROP",
-    "build_context",
-    "bind",
-]
+__all__ = ["TRIAGE_AUC_DROP", "bind", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8"]
 
-#: The champion is an older bureau-and-income card: it never used the loan's term or amount.
-CHAMPION_FEATURES: tuple[str, ...] = tuple(
-    f for f in world.FEATURES if f not in ("term_months", "loan_amount")
-)
-#: The risk team's PD cutoff: approve when PD < 0.25.
-CUTOFF = 0.25
-#: The date the challenger's training job read its labels (the 2025 book is 24-36 months old).
-LABELS_AS_OF = "2027-12-31"
-#: Bad rates the PR-AUC section resamples the back-test to.
-TARGET_BAD_RATES: tuple[float, ...] = (0.05, 0.10, 0.20)
-#: The serving bug in the triage: an intercept "prior correction" added to the champion's logit.
-PRIOR_OFFSET = -0.15
 #: The runbook rule: a back-test AUC drop of more than this means the ranking broke.
 TRIAGE_AUC_DROP = 0.02
 
 #: Absolute tolerance for answers a learner may round to three decimals.
 _ROUNDED = 6e-4
-
-
-# --------------------------------------------------------------------------- the lab's pipeline
-
-
-def _logit(p: Any) -> np.ndarray:
-    """Log-odds of a PD, clipped away from 0 and 1 so it stays finite.
-
-    Examples
-    --------
-    >>> _logit([0.5, 0.2]).round(3).tolist()
-    [0.0, -1.386]
-    """
-    p = np.clip(np.asarray(p, dtype=float), 1e-6, 1 - 1e-6)
-    return np.log(p / (1 - p))
-
-
-def _at_bad_rate(frame: pd.DataFrame, rate: float, *, seed: int) -> pd.DataFrame:
-    """A random subsample of ``frame`` whose bad rate (``defaulted``) is ``rate``.
-
-    Keeps as many loans as possible: all goods when there are enough bads, otherwise all bads.
-
-    Examples
-    --------
-    >>> frame = pd.DataFrame({"defaulted": [1] * 30 + [0] * 70})
-    >>> round(float(_at_bad_rate(frame, 0.10, seed=0)["defaulted"].mean()), 2)
-    0.1
-    """
-    bads = frame.index[frame["defaulted"] == 1]
-    goods = frame.index[frame["defaulted"] == 0]
-    n_bad = min(len(bads), round(rate / (1 - rate) * len(goods)))
-    n_good = min(len(goods), round(n_bad * (1 - rate) / rate))
-    rng = np.random.default_rng(seed)
-    keep = np.concatenate(
-        [rng.choice(bads, n_bad, replace=False), rng.choice(goods, n_good, replace=False)]
-    )
-    return frame.loc[np.sort(keep)]
-
-
-def build_context(*, seed: int = 2026, n: int = 200_000) -> dict[str, Any]:
-    """Rebuild the lab's data: the back-test frames, the cutoff, the samples and the replays.
-
-    Mirrors the notebook cell by cell (same functions, same order of random draws).
-
-    Examples
-    --------
-    >>> ctx = build_context(seed=3, n=3_000)
-    >>> sorted(ctx)
-    ['calibrate', 'cutoff', 'replays', 'samples', 'test']
-    """
-    book = world.generate(n, seed=seed)
-    loans = book[book["approved_policy"]].reset_index(drop=True)
-    rng = np.random.default_rng(seed)
-    split = rng.choice(
-        np.array(["develop", "calibrate", "test"]), size=len(loans), p=[0.5, 0.2, 0.3]
-    )
-    develop = loans[split == "develop"].reset_index(drop=True)
-    calibrate = loans[split == "calibrate"].reset_index(drop=True)
-    test = loans[split == "test"].reset_index(drop=True)
-
-    champion = models.Scorecard(features=list(CHAMPION_FEATURES)).fit(develop, develop["defaulted"])
-    labels_then = world.observed(book, LABELS_AS_OF).set_index("application_id")["bad_so_far"]
-    challenger = models.Challenger(features=list(world.FEATURES)).fit(
-        develop, develop["application_id"].map(labels_then)
-    )
-    test["pd_champion"] = champion.predict_pd(test)
-    test["score_champion"] = champion.score(test)
-    test["pd_challenger"] = challenger.predict_pd(test)
-    calibrate["pd_challenger"] = challenger.predict_pd(calibrate)
-
-    samples = {rate: _at_bad_rate(test, rate, seed=seed) for rate in TARGET_BAD_RATES}
-
-    broken, _ = faults.inject(
-        test,
-        "broken_join",
-        start=test["applied_at"].min(),
-        end=test["applied_at"].max() + pd.Timedelta(days=1),
-        seed=seed,
-        mode="misalign",
-    )
-    replays = {
-        "challenger_promotion": pd.DataFrame(
-            {
-                "defaulted": test["defaulted"],
-                "pd_before": test["pd_champion"],
-                "pd_after": test["pd_challenger"],
-            }
-        ),
-        "bureau_join": pd.DataFrame(
-            {
-                "defaulted": test["defaulted"],
-                "pd_before": test["pd_champion"],
-                "pd_after": champion.predict_pd(broken),
-            }
-        ),
-        "prior_offset": pd.DataFrame(
-            {
-                "defaulted": test["defaulted"],
-                "pd_before": test["pd_champion"],
-                "pd_after": expit(_logit(test["pd_champion"]) + PRIOR_OFFSET),
-            }
-        ),
-    }
-    return {
-        "test": test,
-        "calibrate": calibrate,
-        "cutoff": CUTOFF,
-        "samples": samples,
-        "replays": replays,
-    }
 
 
 # --------------------------------------------------------------------------- shared helpers
@@ -192,21 +59,11 @@ def _far(candidates: list, expected: float, *, atol: float) -> list:
     return [float(c) for c in candidates if abs(float(c) - float(expected)) > 2 * atol]
 
 
-def _require_number(answer: Any, what: str) -> float:
-    if isinstance(answer, (bool, np.bool_)) or not isinstance(answer, numbers.Real):
-        kind = type(answer).__name__ if answer is not None else "None"
-        raise Incorrect(f"expected {what} as a number (float), got {kind}")
-    value = float(answer)
-    if not math.isfinite(value):
-        raise Incorrect(f"{what} is not a finite number: look for a division by zero")
-    return value
-
-
 def _platt_pd(ctx: Mapping[str, Any]) -> np.ndarray:
     """Challenger PDs on the test loans after Platt scaling fitted on the calibration split."""
     cal = ctx["calibrate"]
-    platt = LogisticRegression().fit(_logit(cal["pd_challenger"]).reshape(-1, 1), _y(cal))
-    return platt.predict_proba(_logit(ctx["test"]["pd_challenger"]).reshape(-1, 1))[:, 1]
+    platt = LogisticRegression().fit(scenario.logit(cal["pd_challenger"]).reshape(-1, 1), _y(cal))
+    return platt.predict_proba(scenario.logit(ctx["test"]["pd_challenger"]).reshape(-1, 1))[:, 1]
 
 
 def _ks_at_cutoff(y: np.ndarray, pd_: np.ndarray, cutoff: float) -> float:
@@ -264,7 +121,7 @@ class Q2(Question):
         return metrics.ks_statistic(_y(test), test["pd_champion"])
 
     def compare(self, answer, expected, ctx):
-        value = _require_number(answer, "the KS")
+        value = as_number(answer, "the KS")
         test = ctx["test"]
         gap = _ks_at_cutoff(_y(test), test["pd_champion"].to_numpy(), ctx["cutoff"])
         if abs(value - gap) <= _ROUNDED < abs(expected - gap):
@@ -410,7 +267,7 @@ challenger_at_cutoff = (
             )
         if len(answer) != 2:
             raise Incorrect(f"expected two numbers (approval rate, bad rate), got {len(answer)}")
-        approval, bad = (_require_number(a, "each value") for a in answer)
+        approval, bad = (as_number(a, "each value") for a in answer)
         champ = self._pair(ctx, "pd_champion")
         if (
             abs(approval - champ[0]) <= _ROUNDED
@@ -469,7 +326,7 @@ matched_cutoff = float(np.quantile(test["pd_challenger"], target))"""
         return float(np.quantile(ctx["test"]["pd_challenger"], self._target(ctx)))
 
     def compare(self, answer, expected, ctx):
-        value = _require_number(answer, "the cutoff")
+        value = as_number(answer, "the cutoff")
         if not 0.0 <= value <= 1.0:
             raise Incorrect(
                 "a PD cutoff lies between 0 and 1 (give a fraction, not a percent or points)"
@@ -520,7 +377,7 @@ approval_after_platt = metrics.approval_rate(pd_platt, cutoff=cutoff)"""
         return metrics.approval_rate(_platt_pd(ctx), cutoff=ctx["cutoff"])
 
     def compare(self, answer, expected, ctx):
-        value = _require_number(answer, "the approval rate")
+        value = as_number(answer, "the approval rate")
         raw = metrics.approval_rate(ctx["test"]["pd_challenger"], cutoff=ctx["cutoff"])
         if abs(value - raw) <= self.atol < abs(expected - raw):
             raise Incorrect(
@@ -602,7 +459,6 @@ diagnosis = {
 _week = Week(
     "week02",
     [Q1(), Q2(), Q3(), Q4(), Q5(), Q6(), Q7(), Q8()],
-    build_context=build_context,
 )
 bind = _week.bind
 q1, q2, q3, q4, q5, q6, q7, q8 = _week.questions

@@ -1,4 +1,4 @@
-"""Week 3: how ML systems fail in production (the checks behind the lab).
+"""Week 3: how ML systems fail in production (the questions behind the lab).
 
 The lab ``solutions/week03_production_failures.ipynb`` fits the champion
 :class:`lendlab.models.Scorecard` on a matured 2021 development sample, runs it in production
@@ -14,22 +14,22 @@ In the lab::
     ex.bind(log=log, book=book, booked=booked, perf=perf, ...)
     ex.q1.check(lost_fields)
 
-Every expected answer is computed from the bound data, so the checks hold for any seed.
-:func:`build_context` rebuilds what the lab binds (the common exercise test uses it with
-another seed and a small ``n``). :func:`offline_feature_job` is the lab's simulated nightly
-feature job; which column it gets wrong is drawn from the seed.
+Every expected answer is computed from the bound data, so the checks hold for any seed. The
+lab's world (the decision log, the shock, the offline feature job) is
+:mod:`lendlab.course.scenarios.week03`.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from lendlab import monitoring, world
+from lendlab.course.exercises.answers import distinct
 from lendlab.course.exercises.checks import (
     Incorrect,
     Question,
@@ -38,217 +38,14 @@ from lendlab.course.exercises.checks import (
     expect_number,
     expect_set,
 )
-from lendlab.world import faults
+from lendlab.course.scenarios import week03 as scenario
+from lendlab.course.scenarios.common import between
 
-__all__ = [
-    "COHORTS",
-    "PROPOSED_SCHEMA",
-    "SETTINGS",
-    "SKEW_COLUMNS",
-    "bind",
-    "build_context",
-    "offline_feature_job",
-    "q1",
-    "q2",
-    "q3",
-    "q4",
-    "q5",
-    "q6",
-    "q7",
-    "q8",
-    "q9",
-]
+__all__ = ["RATE_TOL", "bind", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "q9"]
 
-# --------------------------------------------------------------------------- the lab's world
-
-#: The settings the lab uses (its setup cell shows the same values).
-SETTINGS: dict[str, Any] = {
-    "dev_start": "2021-01-01",  # development sample: 2021 loans, outcomes matured by now
-    "start": "2024-01-01",  # production: 2024 and 2025 applications
-    "days": 731,
-    "as_of": "2026-01-01",  # the day the lender looks
-    "cutoff": 0.25,  # PD cutoff
-    "review_margin": 0.02,  # PDs within 2 points of the cutoff go to manual review
-    "model_version": "scorecard-2024.01",
-    "shock_start": "2025-03-01",  # the macro shock: outcomes change, inputs do not
-    "shock_end": "2025-06-01",
-    "shock_odds": 2.5,
-    "pre_start": "2024-03-01",  # the 12 months before the shock, for early-payment default
-    "baseline_start": "2024-01-01",  # a quiet half-year for the label-free estimate
-    "baseline_end": "2024-07-01",
-    "dti_tilt": 0.10,  # covariate shift: applicant weight exp(0.10 * dti)
-    "skew_start": "2025-10-01",  # the quarter the offline feature job backfilled
-}
-#: The three cohorts of the label-free estimation section.
-COHORTS: tuple[str, ...] = ("baseline", "covariate_shift", "concept_shift")
-#: Columns the offline feature job can get wrong (one is drawn from the seed).
-SKEW_COLUMNS: tuple[str, ...] = ("inquiries_6m", "emp_length_years", "dti")
-#: A proposal for a slimmer decision log (the lab's question 1 audits it).
-PROPOSED_SCHEMA: tuple[str, ...] = (
-    "application_id",
-    "applied_at",
-    "pd",
-    "decision",
-    "latency_ms",
-    "pod_name",
-    "fico",
-    "annual_income",
-    "dti",
-    "channel",
-    "segment",
-)
 RATE_TOL = 5e-4  # admits rounding to 3 decimals; every plausible slip is further away
 
-
-def _window(frame: pd.DataFrame, start: str, end: str | None = None) -> pd.DataFrame:
-    when = frame["applied_at"]
-    keep = when >= pd.Timestamp(start, tz="UTC")
-    if end is not None:
-        keep &= when < pd.Timestamp(end, tz="UTC")
-    return frame[keep]
-
-
-def offline_feature_job(applications: pd.DataFrame, *, seed: int) -> pd.DataFrame:
-    """The nightly offline feature job: model inputs recomputed from raw sources, keyed by id.
-
-    It is meant to reproduce what the scoring service served, but it carries one defect drawn
-    from ``seed`` (one of :data:`SKEW_COLUMNS`): a 3-month inquiry window instead of 6
-    months, unknown employment written as 0 instead of null, or DTI recomputed from verified
-    instead of stated income. Rows come back in the job's own order (shuffled), so compare on
-    ``application_id``, never by position.
-
-    Parameters
-    ----------
-    applications : DataFrame
-        Applications with ``application_id`` and :data:`lendlab.world.FEATURES` (the world's
-        values, which the service served), plus ``verified_income``.
-    seed : int
-        Draws the defect and the job's row order.
-
-    Returns
-    -------
-    DataFrame
-        ``application_id`` and the features.
-
-    Examples
-    --------
-    >>> book = world.generate(2_000, seed=1)
-    >>> job = offline_feature_job(book, seed=1)
-    >>> sorted(job.columns) == sorted(["application_id", *world.FEATURES])
-    True
-    >>> bool(job["application_id"].is_unique), len(job) == len(book)
-    (True, True)
-    """
-    if not isinstance(applications, pd.DataFrame):
-        raise TypeError(f"applications must be a DataFrame, got {type(applications).__name__}")
-    needed = ["application_id", *world.FEATURES, "annual_income", "verified_income"]
-    missing = [c for c in dict.fromkeys(needed) if c not in applications.columns]
-    if missing:
-        raise ValueError(f"applications is missing column(s) {missing}; pass world rows")
-    rng = np.random.default_rng([int(seed), 3])
-    defect = SKEW_COLUMNS[int(rng.integers(len(SKEW_COLUMNS)))]
-    job = applications[["application_id", *world.FEATURES]].reset_index(drop=True).copy()
-    if defect == "inquiries_6m":
-        # the job's window is 3 months: each inquiry of the last 6 months falls in it w.p. 1/2
-        job["inquiries_6m"] = rng.binomial(job["inquiries_6m"].to_numpy(), 0.5).astype(np.int64)
-    elif defect == "emp_length_years":
-        job["emp_length_years"] = job["emp_length_years"].fillna(0.0)
-    else:
-        # debt / verified income where a verification exists, debt / stated income otherwise
-        stated = applications["annual_income"].to_numpy()
-        verified = applications["verified_income"].to_numpy()
-        income = np.where(np.isnan(verified), stated, verified)
-        job["dti"] = np.round(job["dti"].to_numpy() * stated / income, 2)
-    return job.iloc[rng.permutation(len(job))].reset_index(drop=True)
-
-
-def build_context(*, seed: int, n: int) -> dict[str, Any]:
-    """Rebuild the lab's data for ``seed`` and ``n`` (what the lab passes to ``ex.bind``).
-
-    Mirrors the lab cell by cell: a development sample (``n // 2`` applications of 2021) for
-    the champion scorecard; the production world of ``n`` applications over 2024-2025 with a
-    concept shift in spring 2025; the decision log of the applications that passed the
-    knock-out rules; the loans booked (approved) and their performance as of 1 January 2026;
-    the three cohorts of the label-free estimate; the served vs offline features of Q4 2025.
-
-    Examples
-    --------
-    >>> ctx = build_context(seed=3, n=20_000)
-    >>> sorted(k for k in ctx if k in ("log", "book", "perf", "curve"))
-    ['book', 'curve', 'log', 'perf']
-    >>> sorted(ctx["cohorts"]) == sorted(COHORTS)
-    True
-    """
-    from lendlab.models import Scorecard  # lazily: importing a week must stay cheap
-
-    s = SETTINGS
-    dev = world.generate(n // 2, seed=seed + 1, start=s["dev_start"], days=365)
-    dev = dev[dev["approved_policy"]]
-    card = Scorecard().fit(dev, dev["defaulted"])
-
-    production = world.generate(n, seed=seed, start=s["start"], days=s["days"])
-    book, _ = faults.inject(
-        production,
-        "concept_shift",
-        start=s["shock_start"],
-        end=s["shock_end"],
-        seed=seed,
-        odds_ratio=s["shock_odds"],
-    )
-    apps = book[book["approved_policy"]]  # the knock-out rules run before the model
-    log = monitoring.decision_log(
-        apps,
-        card,
-        cutoff=s["cutoff"],
-        review_margin=s["review_margin"],
-        model_version=s["model_version"],
-    )
-    approved_ids = log.loc[log["decision"] == "approve", "application_id"]
-    booked = book["application_id"].isin(approved_ids)
-    perf = monitoring.loan_performance(book, s["as_of"], approved=booked)
-    curve = monitoring.vintage_curve(perf)
-
-    baseline = _window(apps, s["baseline_start"], s["baseline_end"])
-    covariate = baseline.sample(
-        frac=1.0, replace=True, weights=np.exp(s["dti_tilt"] * baseline["dti"]), random_state=seed
-    )
-    concept = _window(apps, s["shock_start"], s["shock_end"])
-    cohorts = {"baseline": baseline, "covariate_shift": covariate, "concept_shift": concept}
-
-    served = _window(log, s["skew_start"])[["application_id", *card.features_]]
-    offline = offline_feature_job(
-        book[book["application_id"].isin(served["application_id"])], seed=seed
-    )
-    return {
-        "card": card,
-        "book": book,
-        "log": log,
-        "booked": booked,
-        "perf": perf,
-        "curve": curve,
-        "cohorts": cohorts,
-        "served": served,
-        "offline": offline,
-        "proposed_schema": list(PROPOSED_SCHEMA),
-        **s,
-    }
-
-
-# --------------------------------------------------------------------------- shared helpers
-
-
-def _distinct(wrong: Sequence[Any], expected: Any, *, tol: float = 0.0) -> list:
-    """Drop wrong answers that happen to equal the expected one on this data."""
-    out = []
-    for w in wrong:
-        if isinstance(w, (int, float, np.floating)) and isinstance(expected, (int, float)):
-            if not math.isfinite(float(w)) or math.isclose(w, expected, rel_tol=0, abs_tol=tol):
-                continue
-        elif isinstance(w, str) and isinstance(expected, str):
-            if w.strip().lower() == expected.strip().lower():
-                continue
-        out.append(w)
-    return out
+# --------------------------------------------------------------------------- grading helpers
 
 
 def _expect_rate(answer: Any, expected: float, what: str) -> None:
@@ -265,17 +62,6 @@ def _expect_pair(answer: Any, expected: tuple[float, float], what: tuple[str, st
         raise Incorrect(f"expected 2 values (a tuple of two rates), got {len(values)}")
     _expect_rate(values[0], expected[0], what[0])
     _expect_rate(values[1], expected[1], what[1])
-
-
-def _distinct_pairs(
-    candidates: Sequence[tuple[float, float]], expected: tuple[float, float]
-) -> list:
-    """Drop candidate pairs that match the expected pair within the tolerance on this data."""
-    return [
-        c
-        for c in candidates
-        if not (abs(c[0] - expected[0]) <= RATE_TOL and abs(c[1] - expected[1]) <= RATE_TOL)
-    ]
 
 
 def _approve_below(ctx: Mapping[str, Any]) -> float:
@@ -297,7 +83,7 @@ def _cohort_numbers(ctx: Mapping[str, Any]) -> pd.DataFrame:
     """Label-free estimate vs the (future) truth per cohort."""
     cut = _approve_below(ctx)
     rows = {}
-    for name in COHORTS:
+    for name in scenario.COHORTS:
         cohort = ctx["cohorts"][name]
         p = np.asarray(ctx["card"].predict_pd(cohort), dtype=float)
         est = monitoring.expected_outcomes(p, cutoff=cut)
@@ -398,7 +184,7 @@ month12_bad_rate = curve.loc[
         newest_at_12 = float(
             curve.loc[curve["months_on_book"] == 12].sort_values("vintage")["cum_bad_rate"].iloc[-1]
         )
-        return _distinct([so_far, 100 * expected, pooled, newest_at_12], expected, tol=RATE_TOL)
+        return distinct(expected, [so_far, 100 * expected, pooled, newest_at_12], tol=RATE_TOL)
 
 
 class WorstAtMonth6(Question):
@@ -476,7 +262,7 @@ latest_mix = (latest["approval_rate"], latest["review_rate"])"""
             (100 * approve, 100 * review),  # percent
             (float((whole == "approve").mean()), float((whole == "review").mean())),  # all time
         ]
-        return _distinct_pairs(candidates, (approve, review))
+        return distinct((approve, review), candidates, tol=RATE_TOL)
 
 
 class EarlyPaymentDefault(Question):
@@ -498,8 +284,8 @@ epd_rates = (
 
     @staticmethod
     def _rates(view: pd.DataFrame, flag: str, ctx: Mapping[str, Any]) -> tuple[float, float]:
-        before = _window(view, ctx["pre_start"], ctx["shock_start"])[flag]
-        during = _window(view, ctx["shock_start"], ctx["shock_end"])[flag]
+        before = between(view, ctx["pre_start"], ctx["shock_start"])[flag]
+        during = between(view, ctx["shock_start"], ctx["shock_end"])[flag]
         return float(before.mean()), float(during.mean())
 
     def expected(self, ctx: Mapping[str, Any]) -> tuple[float, float]:
@@ -519,7 +305,7 @@ epd_rates = (
             (100 * before, 100 * during),  # percent
             lifetime,
         ]
-        return _distinct_pairs(candidates, (before, during))
+        return distinct((before, during), candidates, tol=RATE_TOL)
 
 
 class CovariateEstimate(Question):
@@ -545,14 +331,14 @@ covariate_estimate = estimated["expected_bad_rate_approved"]"""
     def wrong_answers(self, ctx: Mapping[str, Any]) -> list:
         nums = _cohort_numbers(ctx)
         expected = float(nums.loc["covariate_shift", "estimated"])
-        return _distinct(
+        return distinct(
+            expected,
             [
                 float(nums.loc["covariate_shift", "mean_pd_all"]),  # declined ones too
                 float(nums.loc["covariate_shift", "estimated_at_cutoff"]),  # reviews approved
                 float(nums.loc["baseline", "estimated"]),  # the wrong cohort
                 100 * expected,
             ],
-            expected,
             tol=RATE_TOL,
         )
 
@@ -578,11 +364,11 @@ blind_spot = max(gaps, key=gaps.get)"""
         return str((nums["estimated"] - nums["actual"]).abs().idxmax())
 
     def compare(self, answer: Any, expected: str, ctx: Mapping[str, Any]) -> None:
-        expect_choice(answer, expected, choices=COHORTS, what="the cohort")
+        expect_choice(answer, expected, choices=scenario.COHORTS, what="the cohort")
 
     def wrong_answers(self, ctx: Mapping[str, Any]) -> list:
         expected = self.expected(ctx)
-        return [c for c in COHORTS if c != expected]
+        return [c for c in scenario.COHORTS if c != expected]
 
 
 class SkewedColumn(Question):
@@ -618,7 +404,7 @@ skewed_column = max(mismatch, key=mismatch.get)"""
             for c in naive.index
         }
         candidates = [str(naive.drop(expected).idxmax()), max(by_position, key=by_position.get)]
-        candidates += [c for c in SKEW_COLUMNS]
+        candidates += [c for c in scenario.SKEW_COLUMNS]
         return [c for c in dict.fromkeys(candidates) if c != expected]
 
 
@@ -648,7 +434,7 @@ skew_share = (a.ne(b) & ~(a.isna() & b.isna())).mean()"""
         naive = float(_mismatch(served, offline, nan_equal=False)[col])  # NaN != NaN
         by_position = float((served[col].to_numpy() != offline[col].to_numpy()).mean())
         rows = float(_mismatch(served, offline)[col] * len(served))  # a count, not a share
-        return _distinct([naive, by_position, rows, 100 * expected], expected, tol=RATE_TOL)
+        return distinct(expected, [naive, by_position, rows, 100 * expected], tol=RATE_TOL)
 
 
 _week = Week(
@@ -664,7 +450,6 @@ _week = Week(
         SkewedColumn(),
         SkewShare(),
     ],
-    build_context=build_context,
 )
 bind = _week.bind
 q1, q2, q3, q4, q5, q6, q7, q8, q9 = _week.questions

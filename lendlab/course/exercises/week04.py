@@ -1,4 +1,4 @@
-"""Week 4: data quality and feature pipeline debugging (the checks behind the lab).
+"""Week 4: data quality and feature pipeline debugging (the questions behind the lab).
 
 The lab ``solutions/week04_data_quality.ipynb`` builds six months of applications
 (:func:`lendlab.world.generate`), splits them into the three raw feeds a lender's nightly batch
@@ -17,21 +17,21 @@ In the lab::
 Every expected answer is computed from the bound data (decisions with
 :func:`lendlab.models.rules_policy`, violations with :func:`lendlab.quality.validate`) or read
 from the sealed :class:`lendlab.world.faults.InjectedFault` records, so the checks hold for any
-seed.
-:func:`build_context` rebuilds exactly what the lab binds (the common exercise test uses it with
-another seed and a small ``n``).
+seed. The lab's world (the feeds, the breaks, tonight's replay and the game day) is
+:mod:`lendlab.course.scenarios.week04`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from lendlab import models, quality, world
+from lendlab import models, quality
+from lendlab.course.exercises.answers import as_date, as_text, distinct, memo
 from lendlab.course.exercises.checks import (
     Incorrect,
     Question,
@@ -39,315 +39,14 @@ from lendlab.course.exercises.checks import (
     expect_choice,
     expect_number,
 )
-from lendlab.world import faults
+from lendlab.course.scenarios import week04 as scenario
+from lendlab.course.scenarios.common import utc
 
-__all__ = [
-    "SETTINGS",
-    "STAGES",
-    "DRILL_KINDS",
-    "DERIVED",
-    "MONITORED",
-    "replay_production",
-    "batch_job_contract",
-    "stage_report",
-    "first_stage",
-    "game_day",
-    "build_context",
-    "bind",
-    "q1",
-    "q2",
-    "q3",
-    "q4",
-    "q5",
-    "q6",
-    "q7",
-    "q8",
-    "q9",
-]
+__all__ = ["RATE_TOL", "bind", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "q9"]
 
-# --------------------------------------------------------------------------- the lab's world
-
-#: The settings the lab uses (its cells show the same values).
-SETTINGS: dict[str, Any] = {
-    "start": "2025-07-01",  # first application day
-    "days": 184,  # July to December 2025; the nightly batch runs at midnight on 1 January 2026
-    "december": "2025-12-01",  # the slice the section-3 incidents are injected into
-    "fault_start": "2025-12-15",  # where those incidents start
-    "scenario_start": "2025-12-28",  # tonight's page covers applications since this day
-    "baseline_days": 28,  # the approval monitor compares with the four weeks before
-    "reference_end": "2025-10-01",  # game day: reference = July to September
-    "drill_month": ("2025-10-01", "2025-11-01"),  # game day: the month the drill replays
-}
-#: Share of partner_api applications that come through the partner's new front end.
-NEW_FRONT_END_SHARE = 0.4
-#: The stages a failure can first show in, in pipeline order ("none": no contract sees it).
-STAGES: tuple[str, ...] = ("vendor_feed", "batch_job", "feature_table", "none")
-#: Incident kinds a game day can draw: each leaves a distinct signature in the feature table.
-DRILL_KINDS: tuple[str, ...] = (
-    "bureau_outage",
-    "income_monthly_as_annual",
-    "income_annual_as_monthly",
-    "partner_field_rename",
-    "stale_feature_store",
-    "income_verification_vendor_change",
-)
-#: Ratios the batch job derives: they move with their inputs but are never the root cause.
-DERIVED: tuple[str, ...] = ("loan_to_income", "verified_to_stated")
-#: Columns the game day monitors for drift (inputs, verification fields and derived ratios).
-MONITORED: tuple[str, ...] = (
-    "fico",
-    "annual_income",
-    "dti",
-    "loan_amount",
-    "term_months",
-    "inquiries_6m",
-    "revol_util",
-    "emp_length_years",
-    "delinq_2y",
-    "open_accounts",
-    "home_ownership",
-    "income_verification",
-    "verified_income",
-    *DERIVED,
-)
-_DRILL_FIRST_DAY = pd.Timestamp("2025-10-06", tz="UTC")
-_DRILL_START_CHOICES = 19  # 6 to 24 October
 RATE_TOL = 5e-4  # admits rounding to 3 decimals; every plausible slip is further away
 
-
-def _utc(value: Any) -> pd.Timestamp:
-    ts = pd.Timestamp(value)
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
-
-
-def replay_production(
-    book: pd.DataFrame, *, seed: int
-) -> tuple[pd.DataFrame, faults.InjectedFault]:
-    """Tonight's production history: ``book`` as the raw feeds delivered it, and the sealed record.
-
-    Something went wrong for part of the partner_api traffic since
-    ``SETTINGS["scenario_start"]``; the lab's on-call scenario is to find out what. The
-    record says what really happened: read it only after answering.
-
-    Parameters
-    ----------
-    book : DataFrame
-        The world from :func:`lendlab.world.generate` (never modified).
-    seed : int
-        The lab's seed (which applications, and the incident's own random choices).
-
-    Returns
-    -------
-    history : DataFrame
-        A copy of ``book`` with the incident applied (same index, same dtypes).
-    record : InjectedFault
-        The truth about it (:class:`lendlab.world.faults.InjectedFault`).
-
-    Examples
-    --------
-    >>> from lendlab import world
-    >>> book = world.generate(3_000, seed=1, start="2025-07-01", days=184)
-    >>> history, record = replay_production(book, seed=1)
-    >>> history.shape == book.shape, record.rows_affected > 0
-    (True, True)
-    """
-    if not isinstance(book, pd.DataFrame):
-        raise TypeError(
-            f"book must be a DataFrame from lendlab.world.generate, got {type(book).__name__}"
-        )
-    for col in ("applied_at", "channel"):
-        if col not in book.columns:
-            raise ValueError(
-                f"book has no {col!r} column; pass the frame from lendlab.world.generate"
-            )
-    start = _utc(SETTINGS["scenario_start"])
-    end = book["applied_at"].max().floor("D") + pd.Timedelta(days=1)
-    in_window = (book["channel"] == "partner_api").to_numpy() & (
-        book["applied_at"] >= start
-    ).to_numpy()
-    candidates = np.flatnonzero(in_window)
-    if candidates.size == 0:
-        raise ValueError(
-            f"book has no partner_api applications since {start.date()}; generate it with "
-            f"start={SETTINGS['start']!r}, days={SETTINGS['days']}"
-        )
-    # The partner's new front end carries a fixed share of its traffic (at least one application).
-    rng = np.random.default_rng([seed, 4])
-    k = max(1, round(NEW_FRONT_END_SHARE * candidates.size))
-    rows = np.sort(rng.choice(candidates, size=k, replace=False))
-    hit, record = faults.inject(
-        book.iloc[rows],
-        "income_monthly_as_annual",
-        start=start,
-        end=end,
-        seed=seed,
-        channel="partner_api",
-    )
-    history = book.copy()
-    history.loc[hit.index, hit.columns] = hit
-    return history, record
-
-
-def game_day(book: pd.DataFrame, *, seed: int) -> tuple[pd.DataFrame, faults.InjectedFault]:
-    """The game-day drill: a month of ``book`` with one incident, kind and day drawn from ``seed``.
-
-    The platform team replays ``SETTINGS["drill_month"]`` through staging with one fault from
-    :data:`DRILL_KINDS`, starting on a day between 6 and 24 October and lasting to the end of
-    the month. The record is sealed: the lab grades the diagnosis against it.
-
-    Examples
-    --------
-    >>> from lendlab import world
-    >>> book = world.generate(3_000, seed=1, start="2025-07-01", days=184)
-    >>> drill_book, record = game_day(book, seed=1)
-    >>> record.kind in DRILL_KINDS, str(record.end.date())
-    (True, '2025-11-01')
-    """
-    if not isinstance(book, pd.DataFrame):
-        raise TypeError(
-            f"book must be a DataFrame from lendlab.world.generate, got {type(book).__name__}"
-        )
-    if "applied_at" not in book.columns:
-        raise ValueError(
-            "book has no 'applied_at' column; pass the frame from lendlab.world.generate"
-        )
-    first, last = (_utc(d) for d in SETTINGS["drill_month"])
-    month = book[(book["applied_at"] >= first) & (book["applied_at"] < last)]
-    if month.empty:
-        raise ValueError(
-            f"book has no applications in {first.date()}..{last.date()}; generate it with "
-            f"start={SETTINGS['start']!r}, days={SETTINGS['days']}"
-        )
-    rng = np.random.default_rng([seed, 7])
-    kind = str(rng.choice(DRILL_KINDS))
-    start = _DRILL_FIRST_DAY + pd.Timedelta(days=int(rng.integers(0, _DRILL_START_CHOICES)))
-    options = {"stage": "null"} if kind == "partner_field_rename" else {}
-    return faults.inject(month, kind, start=start, end=last, seed=seed, **options)
-
-
-def _slice_faults(
-    book: pd.DataFrame, *, seed: int
-) -> dict[str, tuple[quality.Sources, pd.DataFrame]]:
-    """The two section-3 incidents injected into December: (raw feeds, feature table) each."""
-    december = book[book["applied_at"] >= _utc(SETTINGS["december"])]
-    out = {}
-    for name, kind, options in (
-        ("bureau_outage", "bureau_outage", {}),
-        ("partner_field_rename_imputed", "partner_field_rename", {"stage": "imputed"}),
-    ):
-        broken_book, _ = faults.inject(
-            december, kind, start=SETTINGS["fault_start"], end="2026-01-01", seed=seed, **options
-        )
-        src = quality.split_sources(broken_book, seed=seed)
-        out[name] = (src, quality.build_features(src))
-    return out
-
-
-def build_context(*, seed: int = 2026, n: int = 100_000) -> dict[str, Any]:
-    """Rebuild the lab's data for ``seed`` and ``n`` (what the lab passes to ``ex.bind``).
-
-    Mirrors the lab cell by cell: the world, the clean raw feeds and feature table, the five
-    pipeline breaks, the two December incidents, tonight's production history and the game day.
-
-    Examples
-    --------
-    >>> ctx = build_context(seed=3, n=3_000)
-    >>> sorted(ctx["broken"]) == sorted(quality.BREAKS), ctx["drill"].kind in DRILL_KINDS
-    (True, True)
-    """
-    book = world.generate(n, seed=seed, start=SETTINGS["start"], days=SETTINGS["days"])
-    sources = quality.split_sources(book, seed=seed)
-    features = quality.build_features(sources)
-    broken = {b: quality.build_features(sources, breaks=[b]) for b in quality.BREAKS}
-    faults = {b: (quality.apply_breaks(sources, [b]), broken[b]) for b in quality.BREAKS}
-    faults.update(_slice_faults(book, seed=seed))
-    history, scenario = replay_production(book, seed=seed)
-    sources_now = quality.split_sources(history, seed=seed)
-    features_now = quality.build_features(sources_now)
-    drill_book, drill = game_day(book, seed=seed)
-    drill_features = quality.build_features(quality.split_sources(drill_book, seed=seed))
-    return {
-        "sources": sources,
-        "features": features,
-        "broken": broken,
-        "faults": faults,
-        "sources_now": sources_now,
-        "features_now": features_now,
-        "scenario": scenario,
-        "drill_features": drill_features,
-        "drill": drill,
-    }
-
-
-# --------------------------------------------------------------------------- shared helpers
-
-
-def _distinct(expected: Any, candidates: Sequence[Any], *, tol: float = 0.0) -> list:
-    """Wrong answers that really differ from ``expected`` (and from each other)."""
-    out: list = []
-    for c in candidates:
-        if isinstance(c, (int, float, np.number)) and isinstance(expected, (int, float, np.number)):
-            if not np.isfinite(c) or abs(float(c) - float(expected)) <= tol:
-                continue
-            if any(abs(float(c) - float(o)) <= tol for o in out):
-                continue
-        elif c == expected or c in out:
-            continue
-        out.append(c)
-    return out
-
-
-# Validating whole pipeline runs takes seconds at the lab's size, and a learner may check an
-# answer many times: remember the last result per question for the very same bound objects
-# (held here, so their ids cannot be reused while cached).
-_MEMO: dict[str, tuple[Any, Any]] = {}
-
-
-def _memo(name: str, objects: tuple, compute: Any) -> Any:
-    """``compute()``, or its last result when called with the very same ``objects``."""
-    held = _MEMO.get(name)
-    if (
-        held is None
-        or len(held[0]) != len(objects)
-        or any(a is not b for a, b in zip(held[0], objects, strict=True))
-    ):
-        held = (objects, compute())
-        _MEMO[name] = held
-    return held[1]
-
-
-def batch_job_contract(sources: quality.Sources) -> quality.Contract:
-    """The batch job's own reconciliation: one feature row per application, keys unique.
-
-    Examples
-    --------
-    >>> from lendlab import world
-    >>> s = quality.split_sources(world.generate(500, seed=1))
-    >>> batch_job_contract(s).row_count
-    (500, 500)
-    """
-    rows_in = len(sources.applications)
-    return quality.Contract("batch_job", unique=["application_id"], row_count=(rows_in, rows_in))
-
-
-def stage_report(sources: quality.Sources, features: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Violations per stage: the raw feeds, the batch job's reconciliation, the feature table.
-
-    ``sources`` are the raw tables as the pipeline saw them (for a ``breaks=`` run, pass
-    ``quality.apply_breaks(sources, breaks)``).
-    """
-    return {
-        "vendor_feed": quality.check_pipeline(sources),
-        "batch_job": quality.validate(features, batch_job_contract(sources)),
-        "feature_table": quality.validate(
-            features, quality.CONTRACTS["features"], as_of=sources.as_of
-        ),
-    }
-
-
-def first_stage(report: Mapping[str, pd.DataFrame]) -> str:
-    """The first stage (pipeline order) with a violation, or ``"none"``."""
-    return next((s for s in STAGES[:-1] if len(report[s]) > 0), "none")
+# --------------------------------------------------------------------------- grading helpers
 
 
 def _decisions(ctx: Mapping[str, Any]) -> tuple[pd.Series, pd.Series]:
@@ -364,11 +63,11 @@ def _decisions(ctx: Mapping[str, Any]) -> tuple[pd.Series, pd.Series]:
 
 
 def _windows(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    start = _utc(SETTINGS["scenario_start"])
+    start = utc(scenario.SETTINGS["scenario_start"])
     when = frame["applied_at"]
     window = (when >= start).to_numpy()
     baseline = (
-        (when >= start - pd.Timedelta(days=SETTINGS["baseline_days"])) & (when < start)
+        (when >= start - pd.Timedelta(days=scenario.SETTINGS["baseline_days"])) & (when < start)
     ).to_numpy()
     return window, baseline
 
@@ -379,13 +78,6 @@ def _relative_drop(
     before = approved[mask & baseline].mean()
     after = approved[mask & window].mean()
     return float(1.0 - after / before)
-
-
-def _as_text(answer: Any, what: str) -> str:
-    if not isinstance(answer, str):
-        kind = "None" if answer is None else type(answer).__name__
-        raise Incorrect(f"expected {what} as text (str), got {kind}")
-    return answer.strip()
 
 
 # --------------------------------------------------------------------------- Q1: the contract
@@ -579,11 +271,12 @@ def _fault_stages(ctx: Mapping[str, Any]) -> dict[str, str]:
     faults = ctx["faults"]
     objects = (faults, *(x for pair in faults.values() for x in pair))
     return dict(
-        _memo(
+        memo(
             "faults",
             objects,
             lambda: {
-                name: first_stage(stage_report(src, feats)) for name, (src, feats) in faults.items()
+                name: scenario.first_stage(scenario.stage_report(src, feats))
+                for name, (src, feats) in faults.items()
             },
         )
     )
@@ -624,9 +317,9 @@ first_stage_by_fault = {
         wrong = []
         for name, stage in expected.items():
             given = answer[name]
-            if not isinstance(given, str) or given.strip().lower() not in STAGES:
+            if not isinstance(given, str) or given.strip().lower() not in scenario.STAGES:
                 raise Incorrect(
-                    f"the stage for {name!r} must be one of {', '.join(map(repr, STAGES))}"
+                    f"the stage for {name!r} must be one of {', '.join(map(repr, scenario.STAGES))}"
                 )
             if given.strip().lower() != stage:
                 wrong.append(name)
@@ -645,7 +338,7 @@ first_stage_by_fault = {
         blame_vendor = {k: ("vendor_feed" if v == "batch_job" else v) for k, v in right.items()}
         # Forgetting that some faults pass every contract.
         none_caught = {k: ("feature_table" if v == "none" else v) for k, v in right.items()}
-        return _distinct(right, [all_features, blame_vendor, none_caught])
+        return distinct(right, [all_features, blame_vendor, none_caught])
 
 
 # --------------------------------------------------------------------------- Q3-Q6: tonight's page
@@ -691,7 +384,7 @@ partner_drop = 1 - rate_after / rate_before"""
         partner = (now["channel"] == "partner_api").to_numpy()
         before, after = a[partner & baseline].mean(), a[partner & window].mean()
         everyone = np.ones(len(now), dtype=bool)
-        return _distinct(
+        return distinct(
             self.expected(ctx),
             [
                 float(before - after),  # percentage points, not relative
@@ -704,7 +397,9 @@ partner_drop = 1 - rate_after / rate_before"""
 
 def _stage_of_tonight(ctx: Mapping[str, Any]) -> str:
     src, feats = ctx["sources_now"], ctx["features_now"]
-    return _memo("tonight", (src, feats), lambda: first_stage(stage_report(src, feats)))
+    return memo(
+        "tonight", (src, feats), lambda: scenario.first_stage(scenario.stage_report(src, feats))
+    )
 
 
 class TonightFirstStage(Question):
@@ -724,7 +419,7 @@ tonight_stage = next((s for s in STAGES[:3] if len(report_now[s]) > 0), "none")"
         return _stage_of_tonight(ctx)
 
     def compare(self, answer: Any, expected: Any, ctx: Mapping[str, Any]) -> None:
-        expect_choice(answer, expected, choices=STAGES, what="that stage")
+        expect_choice(answer, expected, choices=scenario.STAGES, what="that stage")
 
     def wrong_answers(self, ctx: Mapping[str, Any]) -> list:
         right = self.expected(ctx)
@@ -759,7 +454,7 @@ root_cause_column = (np.log(after / before).abs()).idxmax()"""
         return _root_cause(ctx)
 
     def compare(self, answer: Any, expected: Any, ctx: Mapping[str, Any]) -> None:
-        text = _as_text(answer, "a column name").lower()
+        text = as_text(answer, "a column name").lower()
         raw = list(ctx["sources_now"].applications.columns)
         if text not in raw:
             if text in ctx["features_now"].columns:
@@ -775,7 +470,7 @@ root_cause_column = (np.log(after / before).abs()).idxmax()"""
             )
 
     def wrong_answers(self, ctx: Mapping[str, Any]) -> list:
-        return _distinct(
+        return distinct(
             self.expected(ctx), ["dti", "monthly_debt", "loan_amount", "loan_to_income"]
         )
 
@@ -813,7 +508,7 @@ wrongly_declined = int((~now & fixed.reindex(now.index)).sum())"""
         window, _ = _windows(now)
         partner = (now["channel"] == "partner_api").to_numpy()
         declined = ~approved_now.to_numpy()
-        return _distinct(
+        return distinct(
             self.expected(ctx),
             [
                 int(ctx["scenario"].rows_affected),  # every affected application
@@ -849,11 +544,11 @@ drill_column = psi_grid.loc[alarm_days].drop(columns=list(DERIVED)).mean().idxma
         return _drill_columns(ctx)[0]
 
     def compare(self, answer: Any, expected: Any, ctx: Mapping[str, Any]) -> None:
-        text = _as_text(answer, "a column name").lower()
+        text = as_text(answer, "a column name").lower()
         feats = ctx["drill_features"].columns
         if text not in feats:
             raise Incorrect(f"{text!r} is not a column of drill_features")
-        if text in DERIVED:
+        if text in scenario.DERIVED:
             raise Incorrect(
                 f"{text!r} is a ratio the batch job derives: it moves with its inputs. Which "
                 "input moved?"
@@ -870,22 +565,6 @@ drill_column = psi_grid.loc[alarm_days].drop(columns=list(DERIVED)).mean().idxma
             for c in ("loan_amount", "term_months", "loan_to_income", "verified_to_stated")
             if c not in accepted
         ]
-
-
-def _as_date(answer: Any) -> dt.date:
-    if isinstance(answer, bool) or answer is None:
-        raise Incorrect(f"expected a date such as '2025-10-14', got {type(answer).__name__}")
-    if isinstance(answer, (str, dt.date, np.datetime64, pd.Timestamp)):
-        try:
-            ts = pd.Timestamp(answer)
-        except (ValueError, TypeError):
-            raise Incorrect(f"{answer!r} is not a date; write it like '2025-10-14'") from None
-        if pd.isna(ts):
-            raise Incorrect("that is not a date; write it like '2025-10-14'")
-        if ts.tzinfo is not None:
-            ts = ts.tz_convert("UTC")
-        return ts.date()
-    raise Incorrect(f"expected a date such as '2025-10-14', got {type(answer).__name__}")
 
 
 class DrillStart(Question):
@@ -905,7 +584,7 @@ drill_start = str(alarm.idxmax().date())"""
         return str(ctx["drill"].start.date())
 
     def compare(self, answer: Any, expected: Any, ctx: Mapping[str, Any]) -> None:
-        given = _as_date(answer)
+        given = as_date(answer, "the start day", example="2025-10-14")
         want = dt.date.fromisoformat(expected)
         if given < want:
             raise Incorrect("too early: on that day the data still matches the reference")
@@ -964,13 +643,13 @@ drill_kind = triage(signature)"""
         return ctx["drill"].kind
 
     def compare(self, answer: Any, expected: Any, ctx: Mapping[str, Any]) -> None:
-        expect_choice(answer, expected, choices=DRILL_KINDS, what="that kind")
+        expect_choice(answer, expected, choices=scenario.DRILL_KINDS, what="that kind")
 
     def wrong_answers(self, ctx: Mapping[str, Any]) -> list:
         kind = ctx["drill"].kind
         return [
             _CONFUSED_WITH[kind],
-            next(k for k in DRILL_KINDS if k not in (kind, _CONFUSED_WITH[kind])),
+            next(k for k in scenario.DRILL_KINDS if k not in (kind, _CONFUSED_WITH[kind])),
         ]
 
 
@@ -987,7 +666,6 @@ _week = Week(
         DrillStart(),
         DrillKind(),
     ],
-    build_context=build_context,
 )
 bind = _week.bind
 q1, q2, q3, q4, q5, q6, q7, q8, q9 = _week.questions
