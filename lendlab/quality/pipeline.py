@@ -9,8 +9,10 @@ Three raw sources feed the model's feature table, as at a real lender:
 
 :func:`build_features` dedupes the pulls (latest successful one), joins with ``merge(...,
 validate=...)``, and derives DTI, loan-to-income and the verified/stated income ratio.
-``breaks`` switches on a named fault (see :data:`BREAKS`); :data:`CONTRACTS` holds the data
-contracts for the three sources and the feature table; :func:`check_pipeline` runs them all.
+``breaks`` switches on faults of the one fault catalogue, :data:`lendlab.world.faults.FAULTS`
+(:data:`BREAKS` lists the names that are pipeline breaks; the same name injects the fault into
+a book with :func:`lendlab.world.faults.inject`); :data:`CONTRACTS` holds the data contracts
+for the three sources and the feature table; :func:`check_pipeline` runs them all.
 
 Example
 -------
@@ -19,8 +21,8 @@ Example
 >>> features = build_features(sources)
 >>> len(check_pipeline(sources, features))
 0
->>> broken = build_features(sources, breaks=["bureau_join_duplicates"])
->>> sorted(set(check_pipeline(sources, broken, breaks=["bureau_join_duplicates"])["rule"]))
+>>> broken = build_features(sources, breaks=["broken_join"])
+>>> sorted(set(check_pipeline(sources, broken, breaks=["broken_join"])["rule"]))
 ['null_budget', 'unique']
 """
 
@@ -41,6 +43,7 @@ from lendlab.quality.contracts import (
     Lag,
     validate,
 )
+from lendlab.world.faults import FAULTS
 
 __all__ = [
     "Sources",
@@ -90,28 +93,25 @@ _BOOK_COLUMNS = (
     *BUREAU_COLUMNS,
 )
 
-#: The faults :func:`build_features` can switch on, and what each one does.
-BREAKS: dict[str, str] = {
-    "bureau_join_duplicates": (
-        "The dedupe step is skipped and the bureau join is not validated: an application whose "
-        "first pull timed out appears twice, once with null bureau fields."
-    ),
-    "stale_bureau": (
-        "The pipeline reads a bureau snapshot taken 90 days earlier: pulled_at is 90 days old and "
-        "inquiries_6m miss the recent credit shopping (halved, rounded down)."
-    ),
-    "income_units": (
-        "The partner_api channel sends monthly income in the annual_income field: stated income "
-        "is 12x too small, so DTI and loan-to-income come out 12x too big."
-    ),
-    "drop_verification": (
-        "The verification vendor's last 7 days of results never arrive: those applications get "
-        "no verification status (null after the left join)."
-    ),
-    "rename_partner_field": (
-        "The partner_api channel renames emp_length_years to employment_length: the raw "
-        "applications gain an unexpected column and the feature is null for partner rows."
-    ),
+#: The faults :func:`build_features` can switch on: the names of the fault catalogue
+#: (:data:`lendlab.world.faults.FAULTS`) that are pipeline breaks; what each break does is
+#: ``FAULTS[name].pipeline_break``.
+BREAKS: tuple[str, ...] = tuple(name for name, spec in FAULTS.items() if spec.pipeline_break)
+#: Break names used before the catalogue was merged, so an old name gets a pointed error.
+_FORMER_BREAKS = {
+    "bureau_join_duplicates": "broken_join",
+    "stale_bureau": "stale_feature_store",
+    "income_units": "income_monthly_as_annual",
+    "drop_verification": "verification_feed_gap",
+    "rename_partner_field": "partner_field_rename",
+}
+#: Columns of the raw tables each break reads (checked before it runs).
+_BREAK_NEEDS: dict[str, dict[str, tuple[str, ...]]] = {
+    "stale_feature_store": {"bureau_pulls": ("pulled_at", "inquiries_6m")},
+    "income_monthly_as_annual": {"applications": ("channel", "annual_income")},
+    "verification_feed_gap": {"verifications": ("verified_at",)},
+    "partner_field_rename": {"applications": ("channel", "emp_length_years")},
+    "broken_join": {},
 }
 
 
@@ -255,43 +255,101 @@ def _by_time(frame: pd.DataFrame, column: str) -> pd.DataFrame:
 def _check_breaks(breaks: Iterable[str]) -> tuple[str, ...]:
     if isinstance(breaks, str):
         breaks = (breaks,)
+    if not isinstance(breaks, Iterable):
+        raise TypeError(
+            f"breaks={breaks!r} must be a break name or a list of them, e.g. ['broken_join']"
+        )
     breaks = tuple(breaks)
+    wrong = [b for b in breaks if not isinstance(b, str)]
+    if wrong:
+        raise TypeError(f"breaks must be names (str), got {wrong}; use any of {list(BREAKS)}")
     unknown = [b for b in breaks if b not in BREAKS]
     if unknown:
-        raise ValueError(f"unknown break(s) {unknown}; use any of {list(BREAKS)}")
-    return breaks
+        renamed = [f"{b!r} is now {_FORMER_BREAKS[b]!r}" for b in unknown if b in _FORMER_BREAKS]
+        injectable = [b for b in unknown if b in FAULTS]
+        hint = f" ({'; '.join(renamed)})" if renamed else ""
+        if injectable:
+            hint += (
+                f" ({injectable} can only be injected into a book: "
+                "lendlab.world.faults.inject(book, name, ...), then split_sources)"
+            )
+        raise ValueError(f"unknown break(s) {unknown}{hint}; use any of {list(BREAKS)}")
+    return tuple(dict.fromkeys(breaks))
+
+
+def _check_break_inputs(sources: Sources, breaks: tuple[str, ...]) -> None:
+    tables = sources.tables()
+    for brk in breaks:
+        for name, columns in _BREAK_NEEDS[brk].items():
+            table = tables[name]
+            if not isinstance(table, pd.DataFrame):
+                raise TypeError(
+                    f"sources.{name} must be a pandas DataFrame, got {type(table).__name__}"
+                )
+            missing = [c for c in columns if c not in table.columns]
+            if missing:
+                raise ValueError(
+                    f"break {brk!r} needs column(s) {missing} in sources.{name}; build the "
+                    "sources with split_sources(book)"
+                )
 
 
 def apply_breaks(sources: Sources, breaks: Iterable[str] = ()) -> Sources:
     """The raw tables as the pipeline sees them once ``breaks`` are switched on.
 
-    Only faults that live in the data change anything here (``stale_bureau``, ``income_units``,
-    ``drop_verification``, ``rename_partner_field``); ``bureau_join_duplicates`` is a bug in a
-    pipeline step and shows only in :func:`build_features`. The input is never modified.
+    Only faults that live in the data change anything here (``stale_feature_store``,
+    ``income_monthly_as_annual``, ``verification_feed_gap``, ``partner_field_rename``);
+    ``broken_join`` is a bug in a pipeline step and shows only in :func:`build_features`. What
+    each break does is ``lendlab.world.faults.FAULTS[name].pipeline_break``. The input is never
+    modified.
+
+    Parameters
+    ----------
+    sources : Sources
+        From :func:`split_sources`.
+    breaks : str or iterable of str, optional
+        Any of :data:`BREAKS`; a name given twice is applied once.
+
+    Returns
+    -------
+    Sources
+        The raw tables with the breaks applied (the same ``as_of``).
+
+    Raises
+    ------
+    TypeError
+        ``sources`` is not a :class:`Sources`, or a break is not a string.
+    ValueError
+        An unknown break (a former name says what it is called now), or a raw table lacks a
+        column the break reads.
 
     Examples
     --------
     >>> from lendlab import world
     >>> s = split_sources(world.generate(1_000, seed=1))
-    >>> "employment_length" in apply_breaks(s, ["rename_partner_field"]).applications
+    >>> "employment_length" in apply_breaks(s, ["partner_field_rename"]).applications
     True
+    >>> from lendlab.world.faults import FAULTS
+    >>> FAULTS["partner_field_rename"].where
+    ('book', 'pipeline')
     """
     if not isinstance(sources, Sources):
         raise TypeError(f"sources must come from split_sources(book), got {type(sources).__name__}")
     breaks = _check_breaks(breaks)
+    _check_break_inputs(sources, breaks)
     apps, bureau, verif = sources.applications, sources.bureau_pulls, sources.verifications
-    if "stale_bureau" in breaks:
+    if "stale_feature_store" in breaks:
         bureau = bureau.copy()
         bureau["pulled_at"] = bureau["pulled_at"] - pd.Timedelta(days=90)
         bureau["inquiries_6m"] = bureau["inquiries_6m"] // 2
-    if "income_units" in breaks:
+    if "income_monthly_as_annual" in breaks:
         apps = apps.copy()
         partner = apps["channel"] == "partner_api"
         apps.loc[partner, "annual_income"] = np.round(apps.loc[partner, "annual_income"] / 12.0, 0)
-    if "drop_verification" in breaks:
+    if "verification_feed_gap" in breaks:
         cutoff = verif["verified_at"].max() - pd.Timedelta(days=7)
         verif = verif[verif["verified_at"] <= cutoff].reset_index(drop=True)
-    if "rename_partner_field" in breaks:
+    if "partner_field_rename" in breaks:
         apps = apps.copy()
         partner = (apps["channel"] == "partner_api").to_numpy()
         apps["employment_length"] = apps["emp_length_years"].where(partner)
@@ -312,8 +370,10 @@ def build_features(sources: Sources, *, breaks: Iterable[str] = ()) -> pd.DataFr
     ----------
     sources : Sources
         From :func:`split_sources`.
-    breaks : iterable of str, optional
-        Faults to switch on, any of :data:`BREAKS`.
+    breaks : str or iterable of str, optional
+        Faults to switch on, any of :data:`BREAKS` (names of
+        :data:`lendlab.world.faults.FAULTS`; ``FAULTS[name].pipeline_break`` says what each
+        does here).
 
     Returns
     -------
@@ -343,7 +403,7 @@ def build_features(sources: Sources, *, breaks: Iterable[str] = ()) -> pd.DataFr
     )
 
     bureau = bureau.rename(columns={"pulled_at": "bureau_pulled_at"})
-    if "bureau_join_duplicates" in breaks:
+    if "broken_join" in breaks:
         joined = apps.merge(bureau, on="application_id", how="left")  # the bug: no dedupe
     else:
         # A timed-out pull is a row of nulls; the retry a few seconds later is the one to use.
@@ -499,8 +559,9 @@ def check_pipeline(
         From :func:`split_sources`.
     features : DataFrame, optional
         Output of :func:`build_features`; skipped when None.
-    breaks : iterable of str, optional
-        The breaks the run used, so the raw tables are checked as the pipeline saw them.
+    breaks : str or iterable of str, optional
+        The breaks the run used (any of :data:`BREAKS`), so the raw tables are checked as the
+        pipeline saw them.
     contracts : dict of str to Contract, optional
         Defaults to :data:`CONTRACTS` (keys ``applications, bureau_pulls, verifications,
         features``).
@@ -517,7 +578,8 @@ def check_pipeline(
     --------
     >>> from lendlab import world
     >>> s = split_sources(world.generate(2_000, seed=3), seed=3)
-    >>> v = check_pipeline(s, build_features(s, breaks=["income_units"]), breaks=["income_units"])
+    >>> brk = ["income_monthly_as_annual"]
+    >>> v = check_pipeline(s, build_features(s, breaks=brk), breaks=brk)
     >>> sorted(set(v["table"]))
     ['applications', 'features']
     """

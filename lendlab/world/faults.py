@@ -1,17 +1,30 @@
-"""Fault injectors: break a book of applications on purpose and record the truth.
+"""The fault catalogue: break a book of applications on purpose and record the truth.
+
+:data:`FAULTS` is the one list of faults the course knows, one :class:`FaultSpec` per name: what
+the fault is, its research signature (which signals move, which stay flat, after the incident
+table in ``shared/research/lending-world.md`` section 5) and where it can be switched on:
+
+* injected into a book with :func:`inject` (every name in :data:`KINDS`), and/or
+* as a break of the batch feature pipeline, ``lendlab.quality.build_features(sources,
+  breaks=[name])`` (the names whose :attr:`FaultSpec.pipeline_break` is set).
 
 :func:`inject` copies a world frame (see :func:`lendlab.world.generate`), breaks the rows whose
 ``applied_at`` falls in ``[start, end)`` the way a real incident would, and returns the broken
-frame with an :class:`InjectedFault` record: what changed, where, when, how many rows, and the
-signature a responder should be able to measure (which signals move, which stay flat). The
-signatures follow the incident table in ``shared/research/lending-world.md`` §5.
+frame with an :class:`InjectedFault` record: what changed, where, when, which rows, and the
+signature a responder should be able to measure.
 
 Conventions for every kind:
 
 * the input frame is never modified; rows outside the window are never changed (a kind may
-  add a column, ``bureau_hit`` or ``feature_as_of``, holding the healthy value outside it);
-* ``approved_policy`` (the incumbent rules: fico >= 660, dti <= 40, inquiries_6m <= 6) is
-  recomputed on the broken inputs, because the lender decided on what it saw;
+  add a column, ``bureau_hit`` or ``feature_as_of``, holding the healthy value outside it, or
+  keep the value an earlier injection left there);
+* ``rows_affected`` and ``application_ids`` count the rows of the window whose value really
+  changed in one of the record's ``columns`` (a missing value that stays missing is unchanged);
+  for ``broken_join`` in duplicate mode they count the rows that were duplicated. A fault that
+  finds nothing to change in the window (e.g. every value already missing, or no application of
+  the requested channel) returns a record with ``rows_affected == 0`` and says so;
+* ``approved_policy`` is re-decided with :func:`lendlab.world.schema.passes_knockout` for the
+  changed rows, because the lender decided on what it saw (a missing input fails its rule);
 * the truth (``pd_true``, ``defaulted``, ``months_to_default``) changes only for
   ``concept_shift``: a broken feed changes what the lender sees, not how the borrower behaves;
 * ``grade`` and ``interest_rate`` are left as generated (the pricing model is out of scope here).
@@ -23,10 +36,13 @@ Example
 >>> broken, inc = inject(book, "bureau_outage", start="2025-06-01", end="2025-07-01", seed=1)
 >>> inc.kind, inc.rows_affected > 0, bool((broken["fico"] == 300).sum() > 0)
 ('bureau_outage', True, True)
+>>> FAULTS["stale_feature_store"].where
+('book', 'pipeline')
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -36,31 +52,210 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from lendlab.world.generator import POLICY
-
-__all__ = ["InjectedFault", "KINDS", "BUREAU_FIELDS", "inject"]
-
-#: Fields a credit-bureau pull returns (the rest of an application is stated by the applicant).
-BUREAU_FIELDS: tuple[str, ...] = (
-    "fico",
-    "inquiries_6m",
-    "revol_util",
-    "delinq_2y",
-    "open_accounts",
+from lendlab.world.schema import (
+    BUREAU_FIELDS,
+    CATEGORIES,
+    KNOCKOUT_RULES,
+    TRUTH_COLUMNS,
+    passes_knockout,
 )
-_INPUTS = (
-    "fico",
-    "annual_income",
-    "dti",
-    "loan_amount",
-    "term_months",
-    "inquiries_6m",
-    "revol_util",
-    "emp_length_years",
-    "delinq_2y",
-    "open_accounts",
+
+__all__ = ["FaultSpec", "FAULTS", "KINDS", "InjectedFault", "inject"]
+
+
+@dataclass(frozen=True)
+class FaultSpec:
+    """One fault of the catalogue: what it is, its signature, and where it can be switched on.
+
+    Attributes
+    ----------
+    name : str
+        The one name of the fault, used by :func:`inject` and by the pipeline's ``breaks=``.
+    description : str
+        What happens, in the words of an incident ticket.
+    moves, flat : tuple of str
+        The research signature: signals that move / stay flat.
+    injectable : bool
+        Whether :func:`inject` can put it into a book (then the name is in :data:`KINDS`).
+    pipeline_break : str
+        What ``lendlab.quality.build_features(sources, breaks=[name])`` does; empty when the
+        fault is not a pipeline break.
+
+    Examples
+    --------
+    >>> spec = FAULTS["income_monthly_as_annual"]
+    >>> spec.where, "dti x12" in spec.moves
+    (('book', 'pipeline'), True)
+    """
+
+    name: str
+    description: str
+    moves: tuple[str, ...]
+    flat: tuple[str, ...]
+    injectable: bool = True
+    pipeline_break: str = ""
+
+    def __post_init__(self) -> None:
+        if not (self.name and self.description and self.moves and self.flat):
+            raise ValueError(f"FaultSpec {self.name!r} needs a name, description, moves and flat")
+        if not (self.injectable or self.pipeline_break):
+            raise ValueError(f"FaultSpec {self.name!r} must be injectable or a pipeline break")
+
+    @property
+    def where(self) -> tuple[str, ...]:
+        """Where the fault can be switched on: ``"book"`` (:func:`inject`), ``"pipeline"``."""
+        return (("book",) if self.injectable else ()) + (
+            ("pipeline",) if self.pipeline_break else ()
+        )
+
+
+def _spec(name: str, description: str, moves: Sequence[str], flat: Sequence[str], **kw: Any):
+    return name, FaultSpec(name, description, tuple(moves), tuple(flat), **kw)
+
+
+#: The one fault catalogue: name -> :class:`FaultSpec`.
+FAULTS: dict[str, FaultSpec] = dict(
+    [
+        _spec(
+            "bureau_outage",
+            "Bureau gateway timeouts: a share of pulls fail and the gateway fills a default "
+            "value (a floor score, zero counts) instead of retrying or routing to manual review.",
+            (
+                "bureau no-hit / missing rate up",
+                "spike at one score value",
+                "score PSI > 0.25",
+                "approvals down, manual review up",
+                "errors and latency up",
+            ),
+            ("labels (for months)", "applicant-stated fields (income, dti, loan_amount)"),
+        ),
+        _spec(
+            "bureau_attribute_bug",
+            "A silent scoring bug at the bureau (the 2022 pattern): ~12% of scores shifted, "
+            "most by 10 points or less. Nothing fails.",
+            ("a few attributes wrong", "small approval change near the cutoff"),
+            (
+                "infrastructure metrics",
+                "score PSI (mostly < 0.1): caught only by reconciliation or re-pull",
+            ),
+        ),
+        _spec(
+            "income_monthly_as_annual",
+            "Income unit change: monthly income is sent in the annual income field, so stated "
+            "income is 12x too small and DTI and loan-to-income 12x too big.",
+            (
+                "income CSI huge",
+                "dti x12",
+                "loan-to-income x12",
+                "approvals collapse",
+                "reason codes dominated by DTI/income",
+            ),
+            ("bureau features",),
+            pipeline_break=(
+                "The partner_api channel sends monthly income in the annual_income field: stated "
+                "income is 12x too small, so DTI and loan-to-income come out 12x too big."
+            ),
+        ),
+        _spec(
+            "income_annual_as_monthly",
+            "Reverse income unit change: annual income arrives in a monthly field and is "
+            "annualised again, so stated income is 12x too big and DTI 12x too small.",
+            (
+                "dti /12",
+                "approvals up",
+                "early-payment default up 1-3 months later",
+            ),
+            ("bureau features", "score PSI may look moderate"),
+        ),
+        _spec(
+            "income_verification_vendor_change",
+            "A new income verification vendor matches fewer applicants and reports net, not "
+            "gross, income.",
+            ("verification-status mix shifts", "stated vs verified income gap moves"),
+            ("bureau features", "stated income and dti"),
+        ),
+        _spec(
+            "verification_feed_gap",
+            "The income verification vendor's results never arrive for a stretch of "
+            "applications: they have no verification status and no verified income.",
+            (
+                "income_verification null rate up",
+                "verified_income null rate up",
+                "verification join coverage down",
+            ),
+            (
+                "bureau features",
+                "stated income and dti",
+                "approval rate (the rules policy ignores verification)",
+                "labels",
+            ),
+            pipeline_break=(
+                "The verification vendor's last 7 days of results never arrive: those "
+                "applications get no verification status (null after the left join)."
+            ),
+        ),
+        _spec(
+            "partner_field_rename",
+            "A partner renames a field: the feature arrives null for the partner's "
+            "applications, then (stage 'imputed') median imputation hides the nulls.",
+            (
+                "null rate and CSI of one feature up",
+                "scores squeezed to the middle",
+                "estimated Gini down",
+            ),
+            ("other features", "other channels"),
+            pipeline_break=(
+                "The partner_api channel renames emp_length_years to employment_length: the raw "
+                "applications gain an unexpected column and the feature is null for partner rows."
+            ),
+        ),
+        _spec(
+            "broken_join",
+            "A broken join: duplicated keys fan rows out (mode 'duplicate'), or misaligned keys "
+            "give an application its neighbour's bureau fields (mode 'misalign').",
+            (
+                "duplicate: row count up, application_id no longer unique",
+                "misalign: link of the features to outcomes gone, model AUC down",
+            ),
+            ("feature distributions (PSI ~0)", "schema"),
+            pipeline_break=(
+                "Duplicate mode in the batch job: the dedupe step is skipped and the bureau join "
+                "is not validated, so an application whose first pull timed out appears twice, "
+                "once with null bureau fields."
+            ),
+        ),
+        _spec(
+            "stale_feature_store",
+            "Stale features: the refresh job stopped and bureau features are served from an old "
+            "snapshot, so recent credit shopping (inquiries) is undercounted.",
+            (
+                "freshness lag up",
+                "inquiries undercounted",
+                "approvals up",
+                "loan-stacking risk",
+            ),
+            ("schema checks",),
+            pipeline_break=(
+                "The pipeline reads a bureau snapshot taken 90 days earlier: pulled_at is 90 days "
+                "old and inquiries_6m miss the recent credit shopping (halved, rounded down)."
+            ),
+        ),
+        _spec(
+            "seasonality",
+            "Tax season: refunds pay down revolving balances and trim loan sizes a little. "
+            "Expected and benign.",
+            ("balances and delinquency move a few % on a calendar",),
+            ("should page nobody",),
+        ),
+        _spec(
+            "concept_shift",
+            "A macro or reporting shock: at the same inputs borrowers default more. Inputs do "
+            "not move at all.",
+            ("default rate up (when labels mature)", "calibration breaks"),
+            ("input PSI (can mislead)", "other segments"),
+        ),
+    ]
 )
-_LABELS = ("pd_true", "defaulted")
 
 
 @dataclass(frozen=True)
@@ -70,7 +265,7 @@ class InjectedFault:
     Attributes
     ----------
     kind : str
-        One of :data:`KINDS`.
+        One of :data:`KINDS` (a name of :data:`FAULTS`).
     start, end : Timestamp
         The window ``[start, end)`` of ``applied_at`` that was touched.
     columns : tuple of str
@@ -78,15 +273,18 @@ class InjectedFault:
     segments : tuple of str
         Slices affected, as ``"channel=partner_api"`` / ``"segment=thin_file"``, or ``("all",)``.
     rows_affected : int
-        Rows whose values changed (for duplicated keys: rows added).
+        Rows of the window whose value really changed in one of ``columns`` (NaN staying NaN is
+        unchanged); for ``broken_join`` in duplicate mode, rows duplicated. May be 0 when the
+        window held nothing the fault could change (the description then says so).
     description : str
         One paragraph a responder would write in the incident ticket.
     moves, flat : tuple of str
-        Signals that should move / stay flat (the research signature table).
+        Signals that should move / stay flat for this injection (the catalogue's signature,
+        made concrete: :attr:`spec` holds the general one).
     expected : dict of str to str
         Measurable expectations, e.g. ``{"fico PSI": "> 0.25"}``.
     application_ids : tuple of int
-        The affected applications (for re-decisioning and re-issued notices).
+        The affected applications, one per affected row (for re-decisioning and notices).
     """
 
     kind: str
@@ -101,16 +299,24 @@ class InjectedFault:
     expected: dict[str, str] = field(default_factory=dict)
     application_ids: tuple[int, ...] = field(default=(), repr=False)
 
+    @property
+    def spec(self) -> FaultSpec:
+        """The catalogue entry of this fault (:data:`FAULTS`)."""
+        return FAULTS[self.kind]
+
 
 @dataclass
 class _Effect:
     columns: tuple[str, ...]
-    rows: np.ndarray  # positions (in the broken frame) of changed rows
     description: str
     moves: tuple[str, ...]
     flat: tuple[str, ...]
     expected: dict[str, str]
     segments: tuple[str, ...] = ("all",)
+    # Rows changed in a way comparing the input's columns cannot see: a value of an added
+    # column that differs from its healthy value, or (with ``duplicated``) a row repeated.
+    flagged: np.ndarray | None = None
+    duplicated: bool = False
 
 
 # --------------------------------------------------------------------------------------------
@@ -126,22 +332,55 @@ def _need(df: pd.DataFrame, columns: Sequence[str], kind: str) -> None:
         )
 
 
-def _share_opt(value: Any, name: str, *, allow_zero: bool = False) -> float:
-    lo_ok = (lambda v: v >= 0.0) if allow_zero else (lambda v: v > 0.0)
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float)
-        or not (lo_ok(value) and value <= 1.0)
-    ):
-        bound = "[0, 1]" if allow_zero else "(0, 1]"
-        raise ValueError(f"{name}={value!r} must be a share in {bound}, e.g. 0.3")
+def _numeric(df: pd.DataFrame, column: str, kind: str) -> np.ndarray:
+    """``df[column]`` as float with NaN for missing; a non-numeric column is refused."""
+    _need(df, [column], kind)
+    dtype = df[column].dtype
+    if not pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
+        raise TypeError(
+            f"inject(kind={kind!r}) needs a numeric {column!r} column, got dtype {dtype}; "
+            f"convert it with pd.to_numeric(data[{column!r}], errors='coerce')"
+        )
+    return df[column].to_numpy(dtype=float, na_value=np.nan)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float | np.integer | np.floating) and not isinstance(
+        value, bool | np.bool_
+    )
+
+
+def _number_opt(value: Any, name: str, example: str) -> float:
+    """A finite number option (TypeError for a non-number, ValueError for NaN/inf)."""
+    if not _is_number(value):
+        raise TypeError(f"{name}={value!r} must be a number, e.g. {example}")
+    if not np.isfinite(value):
+        raise ValueError(f"{name}={value!r} must be a finite number, e.g. {example}")
     return float(value)
+
+
+def _share_opt(value: Any, name: str, *, allow_zero: bool = False) -> float:
+    bound = "[0, 1]" if allow_zero else "(0, 1]"
+    value = _number_opt(value, name, "0.3")
+    if not ((value >= 0.0 if allow_zero else value > 0.0) and value <= 1.0):
+        raise ValueError(f"{name}={value!r} must be a share in {bound}, e.g. 0.3")
+    return value
+
+
+def _str_opt(value: Any, name: str, example: str, *, optional: bool = False) -> str | None:
+    if value is None and optional:
+        return None
+    if not isinstance(value, str):
+        none = " or None" if optional else ""
+        raise TypeError(f"{name}={value!r} must be a string{none}, e.g. {example!r}")
+    return value
 
 
 def _slice(
     df: pd.DataFrame, window: np.ndarray, column: str, value: str | None, kind: str
 ) -> tuple[np.ndarray, tuple[str, ...]]:
     """Narrow the window to rows where ``column == value`` (no narrowing when value is None)."""
+    _str_opt(value, column, CATEGORIES.get(column, ("a level",))[0], optional=True)
     if value is None:
         return window, ("all",)
     _need(df, [column], kind)
@@ -154,19 +393,41 @@ def _slice(
     return window & match, (f"{column}={value}",)
 
 
-def _policy(df: pd.DataFrame, rows: np.ndarray) -> None:
-    """Re-decide ``approved_policy`` for ``rows`` on the (broken) inputs the lender saw."""
-    need = ("approved_policy", "fico", "dti", "inquiries_6m")
-    if not all(c in df.columns for c in need) or not rows.any():
-        return
-    sub = df.loc[rows, list(need[1:])]
-    # A missing input cannot pass a rule (NaN comparisons are False): the applicant is declined.
-    decision = (
-        (sub["fico"] >= POLICY["fico_min"])
-        & (sub["dti"] <= POLICY["dti_max"])
-        & (sub["inquiries_6m"] <= POLICY["inquiries_max"])
+def _differs(before: pd.Series, after: pd.Series) -> np.ndarray:
+    """Positional mask of values that really differ (missing vs missing is not a change)."""
+    b_na, a_na = before.isna().to_numpy(), after.isna().to_numpy()
+    numeric = all(
+        pd.api.types.is_numeric_dtype(s.dtype) and not isinstance(s.dtype, pd.CategoricalDtype)
+        for s in (before, after)
     )
-    df.loc[rows, "approved_policy"] = decision.fillna(False).astype(bool).to_numpy()
+    if numeric:
+        same = before.to_numpy(dtype=float, na_value=np.nan) == after.to_numpy(
+            dtype=float, na_value=np.nan
+        )
+    elif all(pd.api.types.is_datetime64_any_dtype(s.dtype) for s in (before, after)):
+        same = np.asarray(before.array == after.array, dtype=bool)
+    else:
+        x = np.where(b_na, None, before.astype(object).to_numpy())
+        y = np.where(a_na, None, after.astype(object).to_numpy())
+        same = np.asarray(x == y, dtype=bool)
+    return ~((same & ~b_na & ~a_na) | (b_na & a_na))
+
+
+def _write(df: pd.DataFrame, column: str, rows: np.ndarray, values: Any) -> None:
+    """Set a numeric ``df[column]`` to ``values`` where ``rows``, keeping its dtype if it can.
+
+    An integer column is widened to float64 when a NaN or a fraction is written (as a null
+    feed would); a nullable ``Int64`` column keeps missing values as ``<NA>``.
+    """
+    s = df[column]
+    out = np.where(rows, np.asarray(values, dtype=float), s.to_numpy(dtype=float, na_value=np.nan))
+    target: Any = s.dtype
+    if pd.api.types.is_integer_dtype(s.dtype):
+        finite = out[~np.isnan(out)]
+        fractional = bool((finite != np.round(finite)).any())
+        if fractional or (np.isnan(out).any() and not pd.api.types.is_extension_array_dtype(s)):
+            target = "float64"
+    df[column] = pd.Series(out).astype(target).array
 
 
 def _pick_rows(rng: np.random.Generator, mask: np.ndarray, share: float) -> np.ndarray:
@@ -174,17 +435,20 @@ def _pick_rows(rng: np.random.Generator, mask: np.ndarray, share: float) -> np.n
     return mask & (rng.random(mask.size) < share)
 
 
-def _set(df: pd.DataFrame, rows: np.ndarray, column: str, values: Any) -> None:
-    """Assign, widening an int column to float when NaN is written (as a null feed would)."""
-    vals = np.asarray(values) if not np.isscalar(values) else values
-    has_nan = bool(np.any(pd.isna(vals)))
-    if has_nan and pd.api.types.is_integer_dtype(df[column]):
-        df[column] = df[column].astype("float64")
-    df.loc[rows, column] = vals
+def _policy(df: pd.DataFrame, rows: np.ndarray) -> None:
+    """Re-decide ``approved_policy`` for ``rows`` on the (broken) inputs the lender saw."""
+    inputs = [rule[0] for rule in KNOCKOUT_RULES]
+    if "approved_policy" not in df.columns or not rows.any():
+        return
+    if any(c not in df.columns for c in inputs):  # no rule inputs: nothing to re-decide on
+        return
+    positions = np.flatnonzero(rows)
+    decision = passes_knockout(df.iloc[positions][inputs])
+    df.iloc[positions, df.columns.get_loc("approved_policy")] = decision
 
 
 # --------------------------------------------------------------------------------------------
-# the kinds
+# the kinds: each breaks ``df`` (the copy) inside ``window`` and describes what it did
 
 
 def _bureau_outage(
@@ -198,14 +462,15 @@ def _bureau_outage(
 ) -> _Effect:
     """Bureau timeouts: a share of pulls fail and the gateway fills a default for every field."""
     share = _share_opt(share, "share")
-    if (
-        isinstance(score, bool)
-        or not isinstance(score, int | np.integer)
-        or not 300 <= score <= 850
-    ):
+    if not isinstance(score, int | np.integer) or isinstance(score, bool | np.bool_):
+        raise TypeError(f"score={score!r} must be a whole score in 300..850, e.g. 300")
+    if not 300 <= score <= 850:
         raise ValueError(f"score={score!r} must be a whole score in 300..850, e.g. 300")
-    _need(df, BUREAU_FIELDS, "bureau_outage")
-    rows = _pick_rows(rng, window, share)
+    if not isinstance(hit_flag, bool | np.bool_):
+        raise TypeError(f"hit_flag={hit_flag!r} must be True or False")
+    for col in BUREAU_FIELDS:
+        _numeric(df, col, "bureau_outage")
+    failed = _pick_rows(rng, window, share)
     # The default fill a careless gateway uses: a floor score and zeros for the counts.
     fills = {
         "fico": score,
@@ -215,16 +480,23 @@ def _bureau_outage(
         "open_accounts": 0,
     }
     for col, value in fills.items():
-        df.loc[rows, col] = value
+        _write(df, col, failed, value)
     cols = BUREAU_FIELDS
+    flagged = None
     if hit_flag:
-        df["bureau_hit"] = ~rows
+        # A hit flag an earlier outage left stays as it was outside this window.
+        prior = (
+            df["bureau_hit"].fillna(True).to_numpy(dtype=bool)
+            if "bureau_hit" in df.columns
+            else np.ones(len(df), dtype=bool)
+        )
+        df["bureau_hit"] = prior & ~failed
+        flagged = failed & prior
         cols = (*cols, "bureau_hit")
-    n_w = int(window.sum())
-    share_w = rows.sum() / n_w
+    share_w = failed.sum() / int(window.sum())
     return _Effect(
         columns=cols,
-        rows=rows,
+        flagged=flagged,
         description=(
             f"Bureau gateway timeouts: {share_w:.0%} of pulls in the window failed and were filled "
             f"with a default (fico={score}, counts 0, revol_util 0) instead of being retried or "
@@ -259,11 +531,17 @@ def _bureau_attribute_bug(
 ) -> _Effect:
     """A silent scoring bug at the bureau: a few scores shifted by a few points (2022 pattern)."""
     share = _share_opt(share, "share")
-    _need(df, ["fico"], "bureau_attribute_bug")
-    before = df["fico"].to_numpy().copy()
+    repull_column = _str_opt(repull_column, "repull_column", "fico_repull", optional=True)
+    if repull_column is not None and repull_column in df.columns:
+        raise ValueError(
+            f"repull_column={repull_column!r} already exists; name a new column, e.g. 'fico_repull'"
+        )
+    before = _numeric(df, "fico", "bureau_attribute_bug")
+    # Only a score that exists can be wrong: a missing score stays missing.
+    present = window & ~np.isnan(before)
     # Of the shifted scores ~71% move by 1-10 points, ~22% by 11-20 and ~7% by 21-40 (at 12%:
     # 8.5 / 2.7 / 0.8% of rows). Exact counts, not coin flips, so a small window keeps the mix.
-    pos = rng.permutation(np.flatnonzero(window))
+    pos = rng.permutation(np.flatnonzero(present))
     counts = np.round(np.array([0.085, 0.027, 0.008]) / 0.12 * share * pos.size).astype(int)
     size = np.zeros(window.size, dtype=np.int64)
     for (lo, hi), chosen in zip(
@@ -271,27 +549,24 @@ def _bureau_attribute_bug(
     ):
         size[chosen] = rng.integers(lo, hi, chosen.size)
     sign = np.where(rng.random(window.size) < 0.5, -1, 1)
-    shifted = np.clip(before + np.where(window, sign * size, 0), 300, 850)
-    rows = shifted != before
-    df["fico"] = shifted.astype(df["fico"].dtype)
+    shifted = np.where(present, np.clip(before + sign * size, 300, 850), before)
+    changed = present & (shifted != before)
+    original = df["fico"].copy()
+    _write(df, "fico", present, shifted)
     cols: tuple[str, ...] = ("fico",)
     if repull_column is not None:
-        if not isinstance(repull_column, str) or repull_column in df.columns:
-            raise ValueError(
-                f"repull_column={repull_column!r} must be a new column name, e.g. 'fico_repull'"
-            )
-        df[repull_column] = before  # what a re-pull from the bureau returns: the right score
+        df[repull_column] = original.array  # what a re-pull from the bureau returns: the truth
         cols = (*cols, repull_column)
-    n_w = int(window.sum())
-    delta = np.abs(shifted - before)[rows]
+    n_present = int(present.sum())
+    delta = np.abs(shifted - before)[changed]
     small_share = float((delta <= 10).mean()) if delta.size else 0.0
+    of_scores = changed.sum() / n_present if n_present else 0.0
     return _Effect(
         columns=cols,
-        rows=rows,
         description=(
-            f"Silent bureau attribute bug: {rows.sum() / n_w:.1%} of scores in the window are off, "
-            f"{small_share:.0%} of them by 10 points or less. Nothing fails; only a reconciliation "
-            "or re-pull shows it."
+            f"Silent bureau attribute bug: {of_scores:.1%} of the {n_present} scores in the "
+            f"window are off, {small_share:.0%} of them by 10 points or less. Nothing fails; "
+            "only a reconciliation or re-pull shows it."
         ),
         moves=("share of scores differing from a re-pull (~12%)", "approvals near the 660 cutoff"),
         flat=("fico PSI (< 0.1)", "other features", "labels", "infrastructure metrics"),
@@ -314,14 +589,16 @@ def _income_units(factor: float, kind: str) -> Callable[..., _Effect]:
         *,
         channel: str | None = None,
     ) -> _Effect:
-        _need(df, ["annual_income", "dti"], kind)
+        income = _numeric(df, "annual_income", kind)
+        dti = _numeric(df, "dti", kind)
         rows, segs = _slice(df, window, "channel", channel, kind)
-        income = df["annual_income"].to_numpy()
         new_income = np.round(income * factor, 0)
         # DTI = monthly debt / monthly income: the debt is right, so DTI moves by 1 / factor.
-        new_dti = np.round(df["dti"].to_numpy() * income / new_income, 2)
-        df.loc[rows, "annual_income"] = new_income[rows]
-        df.loc[rows, "dti"] = new_dti[rows]
+        # Without a positive income on both sides there is no debt to carry over: DTI stays.
+        ok = rows & (income > 0) & (new_income > 0)
+        new_dti = np.round(np.divide(dti * income, new_income, out=dti.copy(), where=ok), 2)
+        _write(df, "annual_income", rows, new_income)
+        _write(df, "dti", ok, new_dti)
         where = f" from channel {channel}" if channel else ""
         if factor < 1:
             desc = (
@@ -367,7 +644,6 @@ def _income_units(factor: float, kind: str) -> Callable[..., _Effect]:
             }
         return _Effect(
             columns=("annual_income", "dti"),
-            rows=rows,
             segments=segs,
             description=desc,
             moves=moves,
@@ -384,32 +660,43 @@ def _income_units(factor: float, kind: str) -> Callable[..., _Effect]:
     return inject_units
 
 
+#: Columns no feed can rename: the key, the clock, the decision and the world's truth.
+_NOT_A_FIELD = ("application_id", "applied_at", "approved_policy", *TRUTH_COLUMNS)
+
+
 def _partner_field_rename(
     df: pd.DataFrame,
     window: np.ndarray,
     rng: np.random.Generator,
     *,
     field: str = "emp_length_years",
-    channel: str = "partner_api",
+    channel: str | None = "partner_api",
     stage: str = "null",
 ) -> _Effect:
     """A partner renames a field: it arrives null, then (stage 2) median imputation fills it."""
+    field = _str_opt(field, "field", "emp_length_years")
+    stage = _str_opt(stage, "stage", "null")
     if stage not in ("null", "imputed"):
         raise ValueError(f"stage={stage!r}; use 'null' (field arrives empty) or 'imputed'")
     _need(df, [field], "partner_field_rename")
+    if field in _NOT_A_FIELD:
+        raise ValueError(
+            f"field={field!r} is not an application field a partner sends; use a feature such "
+            "as 'emp_length_years' or 'fico'"
+        )
     if not pd.api.types.is_numeric_dtype(df[field]) or pd.api.types.is_bool_dtype(df[field]):
         raise ValueError(
             f"field={field!r} must be a numeric feature (e.g. 'emp_length_years'), "
             f"got dtype {df[field].dtype}"
         )
     window, segs = _slice(df, window, "channel", channel, "partner_field_rename")
+    who = f"channel {channel}" if channel else "every channel"
     rows = window & df[field].notna().to_numpy()
-    dtype = df[field].dtype
     if stage == "null":
-        _set(df, rows, field, np.nan)
+        _write(df, field, rows, np.nan)
         desc = (
-            f"Partner field rename: channel {channel} renamed the field behind {field!r}; our "
-            "parser finds nothing and the feature arrives null for every partner application."
+            f"Partner field rename: {who} renamed the field behind {field!r}; our parser finds "
+            "nothing and the feature arrives null for every application from it."
         )
         moves = (
             f"{field} null rate up",
@@ -417,24 +704,29 @@ def _partner_field_rename(
             "scores squeezed to the middle",
             "estimated Gini down",
         )
-        exp = {f"{field} null rate in {channel}": "1.0", f"{field} null rate overall": "up"}
+        scope = f" in {channel}" if channel else " in the window"
+        exp = {f"{field} null rate{scope}": "1.0", f"{field} null rate overall": "up"}
     else:
         # The imputer was fitted before the incident: the median of the reference rows.
-        ref = df.loc[
-            ~window & df["applied_at"].lt(df.loc[window, "applied_at"].min()), field
-        ].dropna()
-        ref = ref if len(ref) else df.loc[~window, field].dropna()
+        values = df[field]
+        if window.any():
+            first = df["applied_at"].to_numpy()[window].min()
+            earlier = ~window & (df["applied_at"] < first).to_numpy(dtype=bool)
+        else:
+            earlier = ~window
+        ref = values[earlier].dropna()
+        ref = ref if len(ref) else values[~window].dropna()
         if not len(ref):
             raise ValueError(
                 f"no rows outside the window hold {field!r}; cannot fit the median imputer"
             )
         median = float(ref.median())
-        median = round(median) if pd.api.types.is_integer_dtype(dtype) else median
-        df.loc[rows, field] = median
+        median = round(median) if pd.api.types.is_integer_dtype(values.dtype) else median
+        _write(df, field, rows, median)
         desc = (
-            f"Partner field rename, after imputation: channel {channel} sends {field!r} under "
-            f"a new name; the serving path fills the gap with the training median ({median:g}), "
-            "so nulls look fine and the feature silently loses its information."
+            f"Partner field rename, after imputation: {who} sends {field!r} under a new name; "
+            f"the serving path fills the gap with the training median ({median:g}), so nulls "
+            "look fine and the feature silently loses its information."
         )
         moves = (
             f"spike at {field}={median:g}",
@@ -449,7 +741,6 @@ def _partner_field_rename(
         }
     return _Effect(
         columns=(field,),
-        rows=rows,
         segments=segs,
         description=desc,
         moves=moves,
@@ -464,16 +755,24 @@ def _broken_join(
     rng: np.random.Generator,
     *,
     mode: str = "duplicate",
-    share: float = 0.05,
-    columns: str | Sequence[str] = BUREAU_FIELDS,
+    share: float | None = None,
+    columns: str | Sequence[str] | None = None,
 ) -> _Effect:
     """Duplicated keys (rows repeated) or misaligned keys (bureau row of the neighbour)."""
+    mode = _str_opt(mode, "mode", "duplicate")
+    if mode not in ("duplicate", "misalign"):
+        raise ValueError(f"mode={mode!r}; use 'duplicate' or 'misalign'")
     if mode == "duplicate":
-        share = _share_opt(share, "share")
+        if columns is not None:
+            raise ValueError(
+                "columns= applies to mode='misalign' only; a duplicated key repeats whole rows"
+            )
+        share = _share_opt(0.05 if share is None else share, "share")
         rows = _pick_rows(rng, window, share)
         return _Effect(
             columns=(),
-            rows=rows,
+            flagged=rows,
+            duplicated=True,
             description=(
                 f"Broken join (duplicate keys): the bureau table held repeated pulls and "
                 f"the join fanned out, so {int(rows.sum())} applications appear twice."
@@ -486,11 +785,25 @@ def _broken_join(
                 "fico PSI": "< 0.1",
             },
         )
-    if mode != "misalign":
-        raise ValueError(f"mode={mode!r}; use 'duplicate' or 'misalign'")
-    cols = (columns,) if isinstance(columns, str) else tuple(columns)
+    if share is not None:
+        raise ValueError(
+            "share= applies to mode='duplicate' only; misalign shifts every row of the window"
+        )
+    if columns is None:
+        columns = BUREAU_FIELDS
+    if isinstance(columns, str):
+        columns = (columns,)
+    if not isinstance(columns, Sequence) or not all(isinstance(c, str) for c in columns):
+        raise TypeError(f"columns={columns!r} must be a column name or a list of names")
+    cols = tuple(dict.fromkeys(columns))
     if not cols:
         raise ValueError("columns must name at least one column to misalign, e.g. 'fico'")
+    bad = [c for c in cols if c in ("application_id", "applied_at")]
+    if bad:
+        raise ValueError(
+            f"columns={list(cols)} may not include {bad}: the join key and the clock define "
+            "which row is whose; misalign the joined fields, e.g. 'fico'"
+        )
     _need(df, cols, "broken_join")
     # Sort by time inside the window and give each application its neighbour's values: a
     # positional join after one side was re-sorted. Marginals are unchanged by construction.
@@ -498,17 +811,13 @@ def _broken_join(
     pos = pos[np.argsort(df["applied_at"].to_numpy()[pos], kind="stable")]
     if pos.size < 2:
         raise ValueError("misalign needs at least two applications in the window; widen start/end")
-    rows = np.zeros(window.size, dtype=bool)
     for col in cols:
         values = df[col].to_numpy()
         shifted = values.copy()
         shifted[pos] = np.roll(values[pos], 1)
-        changed = ~((shifted == values) | (pd.isna(shifted) & pd.isna(values)))
-        rows |= changed
-        df[col] = pd.Series(shifted, index=df.index).astype(df[col].dtype)
+        df[col] = pd.Series(shifted).astype(df[col].dtype).array
     return _Effect(
         columns=cols,
-        rows=rows,
         description=(
             f"Broken join (misaligned keys): {', '.join(cols)} come from the neighbouring "
             "application. Every value is plausible and every distribution is unchanged."
@@ -536,27 +845,45 @@ def _stale_feature_store(
     undercount: float = 0.6,
 ) -> _Effect:
     """The feature store stopped refreshing: inquiries_6m come from an old snapshot."""
-    if (
-        isinstance(stale_days, bool)
-        or not isinstance(stale_days, int | np.integer)
-        or stale_days <= 0
-    ):
-        raise ValueError(
+    if not isinstance(stale_days, int | np.integer) or isinstance(stale_days, bool | np.bool_):
+        raise TypeError(
             f"stale_days={stale_days!r} must be a positive whole number of days, e.g. 90"
         )
+    if not 0 < stale_days <= 3_650:
+        raise ValueError(
+            f"stale_days={stale_days!r} must be a positive whole number of days up to 3650, e.g. 90"
+        )
     undercount = _share_opt(undercount, "undercount")
-    _need(df, ["inquiries_6m"], "stale_feature_store")
-    inq = df["inquiries_6m"].to_numpy()
+    inq = _numeric(df, "inquiries_6m", "stale_feature_store")
+    present = window & ~np.isnan(inq)
+    bad = present & ((inq < 0) | (inq != np.round(inq)))
+    if bad.any():
+        ids = df["application_id"].to_numpy()[bad][:3].tolist()
+        raise ValueError(
+            f"inquiries_6m must be whole counts >= 0 in the window; {int(bad.sum())} row(s) are "
+            f"not (application_id {ids}); fix the feed or set them missing"
+        )
+    if "feature_as_of" in df.columns and not pd.api.types.is_datetime64_any_dtype(
+        df["feature_as_of"]
+    ):
+        raise TypeError(
+            f"data['feature_as_of'] must be datetime (left by an earlier stale_feature_store), "
+            f"got {df['feature_as_of'].dtype}; drop the column or convert it"
+        )
     # A loan shopper's inquiries cluster in the weeks before applying, so a snapshot taken
     # months earlier misses most of them: each one is missing with probability `undercount`.
-    kept = rng.binomial(np.maximum(inq, 0).astype(np.int64), 1.0 - undercount)
-    new = np.where(window, kept, inq).astype(df["inquiries_6m"].dtype)
-    df["inquiries_6m"] = new
+    # A missing count stays missing (the snapshot did not have it either).
+    kept = np.zeros(inq.size)
+    kept[present] = rng.binomial(inq[present].astype(np.int64), 1.0 - undercount)
+    _write(df, "inquiries_6m", present, kept)
     lag = pd.Timedelta(days=int(stale_days))
-    df["feature_as_of"] = df["applied_at"].where(~window, df["applied_at"] - lag)
+    healthy = df["feature_as_of"] if "feature_as_of" in df.columns else df["applied_at"]
+    as_of = healthy.where(~window, (df["applied_at"] - lag).array)
+    flagged = window & _differs(healthy, as_of)
+    df["feature_as_of"] = as_of
     return _Effect(
         columns=("inquiries_6m", "feature_as_of"),
-        rows=window.copy(),
+        flagged=flagged,
         description=(
             f"Stale feature store: the refresh job stopped and inquiries_6m were served "
             f"from a snapshot {stale_days} days old, undercounting recent credit shopping."
@@ -577,6 +904,9 @@ def _stale_feature_store(
     )
 
 
+_VERIFICATION_LEVELS = list(CATEGORIES["income_verification"])
+
+
 def _income_verification_vendor_change(
     df: pd.DataFrame,
     window: np.ndarray,
@@ -587,37 +917,31 @@ def _income_verification_vendor_change(
 ) -> _Effect:
     """A new verification vendor matches fewer applicants and reports net, not gross, income."""
     downgrade = _share_opt(downgrade, "downgrade", allow_zero=True)
-    if (
-        isinstance(income_ratio, bool)
-        or not isinstance(income_ratio, int | float)
-        or income_ratio <= 0
-    ):
+    income_ratio = _number_opt(income_ratio, "income_ratio", "0.8")
+    if income_ratio <= 0:
         raise ValueError(f"income_ratio={income_ratio!r} must be a positive ratio, e.g. 0.8")
-    _need(
-        df,
-        ["income_verification", "verified_income", "annual_income"],
-        "income_verification_vendor_change",
-    )
-    levels = ["verified", "source_verified", "not_verified"]
+    kind = "income_verification_vendor_change"
+    _need(df, ["income_verification"], kind)
+    vi = _numeric(df, "verified_income", kind)
     col = df["income_verification"]
-    before = pd.Categorical(col, categories=levels).codes  # -1: missing or unknown, left alone
+    before = pd.Categorical(col, categories=_VERIFICATION_LEVELS).codes  # -1: missing/unknown
     # Lower match rate: each status steps down one level with probability `downgrade`.
     step = window & (rng.random(window.size) < downgrade) & (before >= 0) & (before < 2)
     codes = np.where(step, before + 1, before).astype(before.dtype)
-    status = pd.Categorical.from_codes(codes, categories=levels)
-    if isinstance(col.dtype, pd.CategoricalDtype) and list(col.cat.categories) != levels:
+    status = pd.Categorical.from_codes(codes, categories=_VERIFICATION_LEVELS)
+    if isinstance(col.dtype, pd.CategoricalDtype) and list(col.cat.categories) != list(
+        _VERIFICATION_LEVELS
+    ):
         status = status.set_categories(col.cat.categories)
-    df["income_verification"] = status
-    not_verified = codes == 2
-    vi = df["verified_income"].to_numpy().copy()
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        df["income_verification"] = status
+    else:  # keep a text column text; unknown values it held stay as they were
+        df["income_verification"] = col.where(~step, pd.Series(status).astype(str).array)
     vi_new = np.where(window, np.round(vi * income_ratio, -2), vi)
-    vi_new[not_verified] = np.nan
-    changed_vi = ~((vi_new == vi) | (np.isnan(vi_new) & np.isnan(vi)))
-    df["verified_income"] = vi_new
-    rows = (codes != before) | changed_vi
+    vi_new[window & (codes == 2)] = np.nan  # the vendor found nothing: no verified income
+    _write(df, "verified_income", window, vi_new)
     return _Effect(
         columns=("income_verification", "verified_income"),
-        rows=rows,
         description=(
             "Income verification vendor change: the new vendor matches fewer applicants "
             f"(statuses step down for ~{downgrade:.0%}) and reports net pay "
@@ -644,6 +968,52 @@ def _income_verification_vendor_change(
     )
 
 
+def _verification_feed_gap(
+    df: pd.DataFrame,
+    window: np.ndarray,
+    rng: np.random.Generator,
+    *,
+    channel: str | None = None,
+) -> _Effect:
+    """The verification vendor's results never arrive: no status, no verified income."""
+    kind = "verification_feed_gap"
+    _need(df, ["income_verification"], kind)
+    _numeric(df, "verified_income", kind)
+    rows, segs = _slice(df, window, "channel", channel, kind)
+    status = df["income_verification"].copy()
+    status[rows] = np.nan
+    df["income_verification"] = status
+    _write(df, "verified_income", rows, np.nan)
+    where = f" for channel {channel}" if channel else ""
+    return _Effect(
+        columns=("income_verification", "verified_income"),
+        segments=segs,
+        description=(
+            f"Verification feed gap: the income verification vendor's results{where} never "
+            "arrived for the window, so those applications have no verification status and "
+            "no verified income."
+        ),
+        moves=(
+            "income_verification null rate up (1.0 in the window)",
+            "verified_income null rate up",
+            "verification join coverage down",
+            "verified vs stated income ratio missing",
+        ),
+        flat=(
+            "bureau features",
+            "stated annual_income and dti",
+            "approval rate (the rules policy ignores verification)",
+            "labels",
+        ),
+        expected={
+            "income_verification null rate in window": "1.0 (reference 0)",
+            "verified_income null rate in window": "1.0",
+            "fico PSI": "< 0.1",
+            "approval rate": "unchanged",
+        },
+    )
+
+
 def _seasonality(
     df: pd.DataFrame,
     window: np.ndarray,
@@ -653,26 +1023,20 @@ def _seasonality(
     loan_change: float = -0.04,
 ) -> _Effect:
     """Tax season: refunds pay down cards and trim loan sizes a little. Benign."""
-    for name, v in (("util_drop", util_drop), ("loan_change", loan_change)):
-        if isinstance(v, bool) or not isinstance(v, int | float) or not np.isfinite(v):
-            raise ValueError(f"{name}={v!r} must be a number, e.g. 2.0 / -0.04")
+    util_drop = _number_opt(util_drop, "util_drop", "2.0")
+    loan_change = _number_opt(loan_change, "loan_change", "-0.04")
     if not -0.5 < loan_change < 0.5:
         raise ValueError(
             f"loan_change={loan_change!r} must be a small relative change in (-0.5, 0.5)"
         )
-    _need(df, ["revol_util", "loan_amount"], "seasonality")
-    util = df["revol_util"].to_numpy()
-    loan = df["loan_amount"].to_numpy()
-    new_util = np.where(window, np.round(np.clip(util - util_drop, 0.0, 120.0), 1), util)
-    new_loan = np.where(
-        window, np.clip(np.round(loan * (1 + loan_change) / 25.0) * 25.0, 500.0, 40_000.0), loan
-    )
-    rows = (new_util != util) | (new_loan != loan)
-    df["revol_util"] = new_util
-    df["loan_amount"] = new_loan
+    util = _numeric(df, "revol_util", "seasonality")
+    loan = _numeric(df, "loan_amount", "seasonality")
+    new_util = np.round(np.clip(util - util_drop, 0.0, 120.0), 1)
+    new_loan = np.clip(np.round(loan * (1 + loan_change) / 25.0) * 25.0, 500.0, 40_000.0)
+    _write(df, "revol_util", window, new_util)
+    _write(df, "loan_amount", window, new_loan)
     return _Effect(
         columns=("revol_util", "loan_amount"),
-        rows=rows,
         description=(
             f"Tax season: refunds pay down revolving balances (utilisation -{util_drop:g} "
             f"points) and requested amounts move {loan_change:+.0%}. Expected and benign."
@@ -696,43 +1060,49 @@ def _concept_shift(
     odds_ratio: float = 2.0,
 ) -> _Effect:
     """A macro shock: borrowers default more at the same inputs. Inputs do not move at all."""
-    if isinstance(odds_ratio, bool) or not isinstance(odds_ratio, int | float) or odds_ratio <= 1.0:
+    odds_ratio = _number_opt(odds_ratio, "odds_ratio", "2.0")
+    if odds_ratio <= 1.0:
         raise ValueError(
             f"odds_ratio={odds_ratio!r} must be above 1 (a shock raises risk), e.g. 2.0"
         )
-    _need(df, ["pd_true", "defaulted"], "concept_shift")
+    p = _numeric(df, "pd_true", "concept_shift")
+    old = _numeric(df, "defaulted", "concept_shift")
     rows, segs = _slice(df, window, "segment", segment, "concept_shift")
-    p = df["pd_true"].to_numpy()
-    p_new = np.where(
-        rows,
-        np.round(special.expit(special.logit(np.clip(p, 1e-9, 1 - 1e-9)) + np.log(odds_ratio)), 6),
-        p,
-    )
+    # A row without a true PD has nothing to shift: it is left alone.
+    rows = rows & ~np.isnan(p)
+    outside = rows & ((p < 0) | (p > 1))
+    if outside.any():
+        ids = df["application_id"].to_numpy()[outside][:3].tolist()
+        raise ValueError(
+            f"pd_true must be a probability in [0, 1]; {int(outside.sum())} row(s) in the window "
+            f"are not (application_id {ids})"
+        )
+    shifted = special.expit(special.logit(np.clip(p, 1e-9, 1 - 1e-9)) + np.log(odds_ratio))
+    p_new = np.where(rows, np.round(shifted, 6), p)
     # Keep every existing default and add new ones so that P(default) = p_new exactly:
     # a non-defaulter flips with probability (p_new - p) / (1 - p).
     flip_p = np.where(rows, (p_new - p) / np.clip(1.0 - p, 1e-12, None), 0.0)
-    old = df["defaulted"].to_numpy()
-    new = np.where((old == 0) & (rng.random(p.size) < flip_p), 1, old).astype(df["defaulted"].dtype)
-    df["pd_true"] = p_new
-    df["defaulted"] = new
+    flipped = rows & (old == 0) & (rng.random(p.size) < flip_p)
+    _write(df, "pd_true", rows, p_new)
+    _write(df, "defaulted", flipped, 1)
     cols: tuple[str, ...] = ("pd_true", "defaulted")
-    flipped = new != old
     if "months_to_default" in df.columns and flipped.any():
         # New defaults follow the book's own timing: resample months from existing defaulters.
-        mtd = df["months_to_default"].to_numpy().copy()
+        mtd = _numeric(df, "months_to_default", "concept_shift")
         pool = mtd[~np.isnan(mtd)]
         if pool.size == 0:
             raise ValueError("concept_shift needs some defaulters in data to time new defaults")
         drawn = rng.choice(pool, size=int(flipped.sum()))
         if "term_months" in df.columns:
-            drawn = np.minimum(drawn, df["term_months"].to_numpy()[flipped])
-        mtd[flipped] = drawn
-        df["months_to_default"] = mtd
+            term = _numeric(df, "term_months", "concept_shift")[flipped]
+            drawn = np.where(np.isnan(term), drawn, np.minimum(drawn, term))
+        new_mtd = mtd.copy()
+        new_mtd[flipped] = drawn
+        _write(df, "months_to_default", flipped, new_mtd)
         cols = (*cols, "months_to_default")
     where = f"segment {segment}" if segment else "every segment"
     return _Effect(
         columns=cols,
-        rows=(p_new != p) | flipped,
         segments=segs,
         description=(
             f"Macro shock in {where}: at the same inputs borrowers default more "
@@ -755,16 +1125,19 @@ _KIND_FUNCS: dict[str, Callable[..., _Effect]] = {
     "bureau_attribute_bug": _bureau_attribute_bug,
     "income_monthly_as_annual": _income_units(1 / 12, "income_monthly_as_annual"),
     "income_annual_as_monthly": _income_units(12.0, "income_annual_as_monthly"),
+    "income_verification_vendor_change": _income_verification_vendor_change,
+    "verification_feed_gap": _verification_feed_gap,
     "partner_field_rename": _partner_field_rename,
     "broken_join": _broken_join,
     "stale_feature_store": _stale_feature_store,
-    "income_verification_vendor_change": _income_verification_vendor_change,
     "seasonality": _seasonality,
     "concept_shift": _concept_shift,
 }
+if {n for n, s in FAULTS.items() if s.injectable} != set(_KIND_FUNCS):  # pragma: no cover
+    raise RuntimeError("every injectable fault of FAULTS needs an injector, and only those")
 
-#: Every incident kind :func:`inject` knows.
-KINDS: tuple[str, ...] = tuple(_KIND_FUNCS)
+#: The faults :func:`inject` can put into a book, in catalogue order (derived from FAULTS).
+KINDS: tuple[str, ...] = tuple(n for n, s in FAULTS.items() if s.injectable)
 
 
 def _options(kind: str) -> dict[str, Any]:
@@ -772,7 +1145,14 @@ def _options(kind: str) -> dict[str, Any]:
     return {p.name: p.default for p in params}
 
 
+_DATE_TYPES = (str, dt.date, np.datetime64)  # dt.datetime and pd.Timestamp are dt.date
+
+
 def _timestamp(value: Any, name: str, like: pd.Series) -> pd.Timestamp:
+    if not isinstance(value, _DATE_TYPES):
+        raise TypeError(
+            f"{name}={value!r} must be a date (str, datetime or Timestamp), e.g. '2025-06-01'"
+        )
     try:
         ts = pd.Timestamp(value)
     except (ValueError, TypeError) as exc:
@@ -794,27 +1174,32 @@ def inject(
     seed: int = 0,
     **options: Any,
 ) -> tuple[pd.DataFrame, InjectedFault]:
-    """Break ``data`` the way incident ``kind`` would, between ``start`` and ``end``.
+    """Break ``data`` the way fault ``kind`` would, between ``start`` and ``end``.
 
     Parameters
     ----------
     data : DataFrame
-        A world frame (:func:`lendlab.world.generate`); never modified.
+        A world frame (:func:`lendlab.world.generate`, or a filtered, re-ordered or already
+        broken copy of one) with ``application_id`` and a datetime ``applied_at``; never
+        modified. Missing values are allowed: a fault leaves a missing value missing.
     kind : str
-        One of :data:`KINDS`:
+        One of :data:`KINDS` (see :data:`FAULTS` for each one's signature), with its options:
 
         ``bureau_outage`` (``share=0.3, score=300, hit_flag=True``),
         ``bureau_attribute_bug`` (``share=0.12, repull_column=None``),
         ``income_monthly_as_annual`` / ``income_annual_as_monthly`` (``channel=None``),
-        ``partner_field_rename`` (``field="emp_length_years", channel="partner_api",
-        stage="null"|"imputed"``),
-        ``broken_join`` (``mode="duplicate"|"misalign", share=0.05, columns=BUREAU_FIELDS``),
-        ``stale_feature_store`` (``stale_days=90, undercount=0.6``),
         ``income_verification_vendor_change`` (``downgrade=0.4, income_ratio=0.8``),
+        ``verification_feed_gap`` (``channel=None``),
+        ``partner_field_rename`` (``field="emp_length_years", channel="partner_api"`` or None
+        for every channel, ``stage="null"|"imputed"``),
+        ``broken_join`` (``mode="duplicate"`` with ``share=0.05``, or ``mode="misalign"``
+        with ``columns=BUREAU_FIELDS``),
+        ``stale_feature_store`` (``stale_days=90, undercount=0.6``),
         ``seasonality`` (``util_drop=2.0, loan_change=-0.04``),
         ``concept_shift`` (``segment=None, odds_ratio=2.0``).
-    start, end : str or Timestamp
+    start, end : str, datetime or Timestamp
         Window ``[start, end)`` on ``applied_at``; naive times are read in the data's time zone.
+        It must hold at least one application.
     seed : int, default 0
         Seed for the random choices (which rows fail, by how much).
     **options
@@ -823,10 +1208,18 @@ def inject(
     Returns
     -------
     broken : DataFrame
-        A copy of ``data`` with the incident applied (``broken_join`` duplicate mode adds rows
+        A copy of ``data`` with the fault applied (``broken_join`` duplicate mode adds rows
         and returns a fresh RangeIndex; every other kind keeps the index).
     record : InjectedFault
-        What was done and the signature to expect.
+        What was done, which rows really changed, and the signature to expect.
+
+    Raises
+    ------
+    TypeError
+        ``data`` is not a DataFrame, or ``kind``, a date or an option has the wrong type.
+    ValueError
+        Unknown kind or option, a value out of range, a missing column, or a window that holds
+        no application.
 
     Examples
     --------
@@ -838,10 +1231,21 @@ def inject(
     (('channel=partner_api',), ('annual_income', 'dti'))
     >>> bool(book.equals(world.generate(5_000, seed=2)))  # the input is untouched
     True
+
+    Injections chain: only rows whose value really changes count.
+
+    >>> b1, r1 = inject(book, "partner_field_rename", start="2025-05-01", end="2025-08-01",
+    ...                 field="fico")
+    >>> b2, r2 = inject(b1, "bureau_attribute_bug", start="2025-06-01", end="2025-07-01")
+    >>> changed = (b2["fico"] != b1["fico"]) & b1["fico"].notna()
+    >>> r2.rows_affected == int(changed.sum())
+    True
     """
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame, got {type(data).__name__}")
-    if kind not in _KIND_FUNCS:
+    if not isinstance(kind, str):
+        raise TypeError(f"kind={kind!r} must be a fault name (str), one of {list(KINDS)}")
+    if kind not in KINDS:
         raise ValueError(f"kind={kind!r} is unknown; use one of {list(KINDS)}")
     valid = _options(kind)
     unknown = sorted(set(options) - set(valid))
@@ -849,12 +1253,15 @@ def inject(
         raise ValueError(
             f"inject(kind={kind!r}) got unknown option(s) {unknown}; valid: {sorted(valid)}"
         )
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+    if not isinstance(seed, int | np.integer) or isinstance(seed, bool | np.bool_):
+        raise TypeError(f"seed={seed!r} must be a non-negative integer, e.g. 0")
+    if seed < 0:
         raise ValueError(f"seed={seed!r} must be a non-negative integer")
-    if "applied_at" not in data.columns:
-        raise ValueError(
-            "data has no 'applied_at' column; pass a frame from lendlab.world.generate"
-        )
+    for col in ("applied_at", "application_id"):
+        if col not in data.columns:
+            raise ValueError(
+                f"data has no {col!r} column; pass a frame from lendlab.world.generate"
+            )
     if not pd.api.types.is_datetime64_any_dtype(data["applied_at"]):
         raise ValueError(
             f"data['applied_at'] must be datetime, got {data['applied_at'].dtype}; "
@@ -869,7 +1276,7 @@ def inject(
 
     broken = data.copy(deep=True)
     when = broken["applied_at"]
-    window = ((when >= t0) & (when < t1)).to_numpy()
+    window = ((when >= t0) & (when < t1)).to_numpy(dtype=bool)
     if not window.any():
         raise ValueError(
             f"no applications between start={start!r} and end={end!r}; data runs from "
@@ -877,26 +1284,40 @@ def inject(
         )
     rng = np.random.default_rng(seed)
     effect = _KIND_FUNCS[kind](broken, window, rng, **options)
-    if kind == "broken_join" and options.get("mode", "duplicate") == "duplicate":
+    ids = data["application_id"].to_numpy()
+    if effect.duplicated:
+        rows = effect.flagged & window
         # Each duplicated row sits right after its original, as a fanned-out join would put it.
-        order = np.concatenate([np.arange(len(broken)), np.flatnonzero(effect.rows)])
+        order = np.concatenate([np.arange(len(broken)), np.flatnonzero(rows)])
         order = order[np.argsort(order, kind="stable")]
-        ids = broken["application_id"].to_numpy()[effect.rows] if "application_id" in broken else ()
         broken = broken.iloc[order].reset_index(drop=True)
     else:
-        _policy(broken, window)
-        ids = broken["application_id"].to_numpy()[effect.rows] if "application_id" in broken else ()
-    record = InjectedFault(
+        changed = np.zeros(len(data), dtype=bool)
+        for col in effect.columns:
+            if col in data.columns:
+                changed |= _differs(data[col], broken[col])
+        if (changed & ~window).any():  # pragma: no cover - a broken injector, not bad input
+            raise RuntimeError(f"inject(kind={kind!r}) changed rows outside the window")
+        if effect.flagged is not None:
+            changed |= effect.flagged
+        rows = changed & window
+        _policy(broken, rows)
+    description = effect.description
+    if not rows.any():
+        description += (
+            " Nothing changed: no row in the window held a value this fault alters "
+            "(e.g. every value already missing, or no application of the slice)."
+        )
+    return broken, InjectedFault(
         kind=kind,
         start=t0,
         end=t1,
         columns=tuple(effect.columns),
         segments=effect.segments,
-        rows_affected=int(effect.rows.sum()),
-        description=effect.description,
+        rows_affected=int(rows.sum()),
+        description=description,
         moves=effect.moves,
         flat=effect.flat,
         expected=effect.expected,
-        application_ids=tuple(int(i) for i in ids),
+        application_ids=tuple(int(i) for i in ids[rows]),
     )
-    return broken, record

@@ -18,7 +18,7 @@ from lendlab.quality import (
     split_sources,
     validate,
 )
-from lendlab.world.faults import inject
+from lendlab.world.faults import FAULTS, inject
 
 
 @pytest.fixture(scope="module", params=[1, 2, 3])
@@ -74,21 +74,24 @@ def test_split_sources_is_deterministic_and_leaves_the_book_alone():
 
 # What each break must trip in the feature table (and where else it shows).
 CAUGHT = {
-    "bureau_join_duplicates": {
+    "broken_join": {
         ("features", "application_id", "unique"),
         ("features", "fico", "null_budget"),
     },
-    "stale_bureau": {
+    "stale_feature_store": {
         ("features", "bureau_pulled_at->applied_at", "lag"),
         ("bureau_pulls", "pulled_at", "freshness"),
     },
-    "income_units": {("features", "dti", "range"), ("applications", "annual_income", "range")},
-    "drop_verification": {
+    "income_monthly_as_annual": {
+        ("features", "dti", "range"),
+        ("applications", "annual_income", "range"),
+    },
+    "verification_feed_gap": {
         ("features", "income_verification", "null_budget"),
         ("applications", "application_id", "coverage"),
         ("verifications", "verified_at", "freshness"),
     },
-    "rename_partner_field": {
+    "partner_field_rename": {
         ("features", "emp_length_years", "null_budget"),
         ("applications", "employment_length", "unexpected"),
     },
@@ -114,17 +117,17 @@ def test_each_break_is_caught(world_data, brk):
 
 def test_break_details(world_data):
     book, sources = world_data
-    dup = build_features(sources, breaks="bureau_join_duplicates")
+    dup = build_features(sources, breaks="broken_join")
     assert len(dup) == len(sources.bureau_pulls)  # fanned out: one row per pull
-    units = build_features(sources, breaks=["income_units"])
+    units = build_features(sources, breaks=["income_monthly_as_annual"])
     partner = (units["channel"] == "partner_api").to_numpy()
     clean = build_features(sources)
     ratio = units.loc[partner, "dti"].to_numpy() / clean.loc[partner, "dti"].to_numpy()
     assert np.nanmedian(ratio) == pytest.approx(12, rel=0.01)
     assert (units.loc[~partner, "dti"].to_numpy() == clean.loc[~partner, "dti"].to_numpy()).all()
-    stale = build_features(sources, breaks=["stale_bureau"])
+    stale = build_features(sources, breaks=["stale_feature_store"])
     assert stale["inquiries_6m"].sum() < clean["inquiries_6m"].sum()
-    both = build_features(sources, breaks=["income_units", "rename_partner_field"])
+    both = build_features(sources, breaks=["income_monthly_as_annual", "partner_field_rename"])
     v = validate(both, CONTRACTS["features"])
     assert {"range", "null_budget"} <= set(v["rule"])
 
@@ -176,6 +179,31 @@ def test_vendor_duplicates_make_the_join_fail_loudly():
             lambda s, b: build_features(s, breaks=["typo"]),
             ValueError,
             r"unknown break\(s\) \['typo'\]",
+        ),
+        (
+            lambda s, b: build_features(s, breaks=["income_units"]),
+            ValueError,
+            r"'income_units' is now 'income_monthly_as_annual'",
+        ),
+        (
+            lambda s, b: build_features(s, breaks=["seasonality"]),
+            ValueError,
+            r"can only be injected into a book",
+        ),
+        (lambda s, b: build_features(s, breaks=[3]), TypeError, r"must be names \(str\)"),
+        (lambda s, b: build_features(s, breaks=None), TypeError, "breaks=None"),
+        (
+            lambda s, b: apply_breaks(
+                Sources(
+                    s.applications.drop(columns="channel"),
+                    s.bureau_pulls,
+                    s.verifications,
+                    s.as_of,
+                ),
+                ["partner_field_rename"],
+            ),
+            ValueError,
+            r"break 'partner_field_rename' needs column\(s\) \['channel'\]",
         ),
         (lambda s, b: build_features(b), TypeError, "split_sources"),
         (lambda s, b: split_sources(b.drop(columns="dti")), ValueError, r"\['dti'\]"),
@@ -237,3 +265,37 @@ def test_which_incidents_a_contract_can_see(kind, opts, expected):
     window = window.drop(columns=["bureau_hit", "feature_as_of"], errors="ignore")
     v = validate(window, BOOK_CONTRACT)
     assert set(zip(v["column"], v["rule"], strict=True)) == expected, v.to_string()
+
+
+def test_breaks_are_the_catalogue_pipeline_faults():
+    assert isinstance(BREAKS, tuple)
+    assert BREAKS == tuple(n for n, spec in FAULTS.items() if spec.pipeline_break)
+    for name in BREAKS:
+        assert "pipeline" in FAULTS[name].where and FAULTS[name].pipeline_break
+
+
+def test_a_break_named_twice_is_applied_once(world_data):
+    book, sources = world_data
+    once = apply_breaks(sources, ["stale_feature_store"])
+    twice = apply_breaks(sources, ["stale_feature_store", "stale_feature_store"])
+    assert once.bureau_pulls.equals(twice.bureau_pulls)
+
+
+@pytest.mark.parametrize("name", BREAKS)
+def test_each_break_is_the_same_fault_injected_into_the_book(name):
+    # One name, two places: injecting the fault upstream and breaking the pipeline move the
+    # same columns of the feature table.
+    book = world.generate(3_000, seed=5)
+    opts = {"channel": "partner_api"} if name == "income_monthly_as_annual" else {}
+    hit, record = inject(book, name, start="2025-06-01", end="2025-07-01", seed=1, **opts)
+    assert record.rows_affected > 0 and record.spec is FAULTS[name]
+    src = split_sources(book, seed=5)
+    clean, broken = build_features(src), build_features(src, breaks=[name])
+    moved = {
+        c for c in clean.columns if len(broken) != len(clean) or not clean[c].equals(broken[c])
+    }
+    injected = set(record.columns) & set(clean.columns)
+    if name == "broken_join":
+        assert len(broken) > len(clean) and len(hit) > len(book)  # both duplicate rows
+    else:
+        assert injected and injected <= moved | {"feature_as_of"}, (injected, moved)

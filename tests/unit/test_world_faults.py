@@ -10,9 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lendlab import world
+from lendlab import quality, world
 from lendlab.world import faults
-from lendlab.world.faults import BUREAU_FIELDS, KINDS, InjectedFault, inject
+from lendlab.world.faults import FAULTS, KINDS, FaultSpec, InjectedFault, inject
+from lendlab.world.schema import BUREAU_FIELDS, passes_knockout
 
 START, END = "2025-06-01", "2025-07-01"
 T0, T1 = pd.Timestamp(START, tz="UTC"), pd.Timestamp(END, tz="UTC")
@@ -339,6 +340,7 @@ def test_kinds_cover_the_brief():
         "broken_join",
         "stale_feature_store",
         "income_verification_vendor_change",
+        "verification_feed_gap",
         "seasonality",
         "concept_shift",
     }
@@ -355,3 +357,288 @@ def test_works_on_a_shuffled_subset_with_its_own_index(kind, opts):
         assert broken.index.equals(subset.index)
         outside = ~((subset["applied_at"] >= T0) & (subset["applied_at"] < T1))
         assert_same(broken.loc[outside, subset.columns], subset.loc[outside])
+
+
+def test_verification_feed_gap(book):
+    broken, inc, ref, cur, before = run(book, "verification_feed_gap")
+    assert cur["income_verification"].isna().all() and cur["verified_income"].isna().all()
+    assert ref["income_verification"].notna().all()
+    assert inc.rows_affected == len(cur)  # every status was present: every row changed
+    for col in (*BUREAU_FIELDS, "annual_income", "dti"):
+        assert_same(cur[col], before[col])
+    assert (cur["approved_policy"] == before["approved_policy"]).all()
+    broken, inc, ref, cur, before = run(book, "verification_feed_gap", channel="broker")
+    gone = cur["income_verification"].isna()
+    assert (gone == (cur["channel"] == "broker")).all() and inc.segments == ("channel=broker",)
+
+
+# ----------------------------------------------------------------------------- the one catalogue
+
+
+def test_one_catalogue_feeds_inject_and_the_pipeline():
+    assert all(isinstance(s, FaultSpec) and s.name == n for n, s in FAULTS.items())
+    assert KINDS == tuple(n for n, s in FAULTS.items() if s.injectable)
+    assert quality.BREAKS == tuple(n for n, s in FAULTS.items() if s.pipeline_break)
+    # every pipeline break can also be injected into a book under the same name
+    assert set(quality.BREAKS) <= set(KINDS)
+    assert set(quality.BREAKS) == {
+        "broken_join",
+        "stale_feature_store",
+        "income_monthly_as_annual",
+        "verification_feed_gap",
+        "partner_field_rename",
+    }
+    for spec in FAULTS.values():
+        assert spec.description and spec.moves and spec.flat
+        assert spec.where == (("book",) if spec.injectable else ()) + (
+            ("pipeline",) if spec.pipeline_break else ()
+        )
+    with pytest.raises(AttributeError):
+        FAULTS["seasonality"].name = "x"  # frozen
+    with pytest.raises(ValueError, match="injectable or a pipeline break"):
+        FaultSpec("x", "d", ("m",), ("f",), injectable=False)
+    _, inc = inject(world.generate(500, seed=1), "seasonality", start=START, end=END)
+    assert inc.spec is FAULTS["seasonality"]
+
+
+# ----------------------------------------------------------------------------- counting right
+
+
+def _really_changed(before: pd.DataFrame, after: pd.DataFrame, columns) -> np.ndarray:
+    """Reference count, written independently of the module: NaN -> NaN is no change."""
+    out = np.zeros(len(before), dtype=bool)
+    healthy = {"bureau_hit": True, "feature_as_of": before["applied_at"]}
+    for col in columns:
+        old = before[col] if col in before else pd.Series(healthy[col], index=before.index)
+        a = old.astype(object).to_numpy()
+        b = after[col].astype(object).to_numpy()
+        both_na = pd.isna(a) & pd.isna(b)
+        one_na = pd.isna(a) ^ pd.isna(b)
+        with np.errstate(invalid="ignore"):
+            neq = np.array([x != y for x, y in zip(a, b, strict=True)], dtype=bool)
+        out |= one_na | (neq & ~both_na & ~one_na)
+    return out
+
+
+def _with_gaps(book: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
+    """The book with ~10% missing in every column a fault reads (as a messy feed delivers)."""
+    rng = np.random.default_rng(seed)
+    out = book.copy()
+    for col in (
+        *world.FEATURES,
+        "pd_true",
+        "defaulted",
+        "verified_income",
+        "income_verification",
+    ):
+        gone = rng.random(len(out)) < 0.1
+        if not isinstance(out[col].dtype, pd.CategoricalDtype):
+            out[col] = out[col].astype("float64")
+        out.loc[gone, col] = np.nan
+    return out
+
+
+def test_chained_rename_then_attribute_bug_counts_real_changes():
+    # The hostile tester's case: fico renamed (null) for partner rows over three months, then a
+    # bureau attribute bug in June. NaN != NaN used to count every null row, even outside June.
+    book = world.generate(5_000, seed=1)
+    b1, r1 = inject(
+        book, "partner_field_rename", start="2025-05-01", end="2025-08-01", field="fico"
+    )
+    b2, r2 = inject(b1, "bureau_attribute_bug", start=START, end=END)
+    real = _really_changed(b1, b2, ["fico"])
+    assert r2.rows_affected == real.sum() == len(r2.application_ids)
+    assert set(r2.application_ids) == set(b1.loc[real, "application_id"])
+    when = b1.set_index("application_id").loc[list(r2.application_ids), "applied_at"]
+    assert ((when >= T0) & (when < T1)).all()
+    assert b2["fico"].isna().sum() == b1["fico"].isna().sum()  # a missing score stays missing
+
+
+@pytest.mark.parametrize(("kind", "opts"), ALL_CASES, ids=str)
+def test_missing_inputs_count_only_real_changes_inside_the_window(kind, opts):
+    messy = _with_gaps(world.generate(4_000, seed=5))
+    broken, inc = inject(messy, kind, start=START, end=END, seed=2, **opts)
+    inside = ((messy["applied_at"] >= T0) & (messy["applied_at"] < T1)).to_numpy()
+    if (kind, opts) == ("broken_join", {}):
+        assert len(broken) == len(messy) + inc.rows_affected
+        assert set(inc.application_ids) <= set(messy.loc[inside, "application_id"])
+        return
+    real = _really_changed(messy, broken, inc.columns)
+    assert not (real & ~inside).any()
+    assert inc.rows_affected == real.sum() == len(inc.application_ids) > 0
+    assert set(inc.application_ids) == set(messy.loc[real, "application_id"])
+    # what was missing and is not part of the fault stays missing; nothing new is invented
+    for col in set(inc.columns) & set(messy.columns):
+        fills = (kind == "bureau_outage" and col in BUREAU_FIELDS) or col == "months_to_default"
+        if not fills:  # the gateway fills defaults; a new default gets its month
+            assert broken[col].isna().sum() >= messy[col].isna().sum(), col
+        assert not np.isinf(pd.to_numeric(broken[col], errors="coerce")).any(), col
+
+
+def test_concept_shift_with_missing_pd_true():
+    book = world.generate(4_000, seed=3)
+    messy = book.copy()
+    messy.loc[messy.index[::5], "pd_true"] = np.nan
+    broken, inc = inject(messy, "concept_shift", start=START, end=END, seed=1)
+    inside = (messy["applied_at"] >= T0) & (messy["applied_at"] < T1)
+    has_pd = inside & messy["pd_true"].notna()
+    assert inc.rows_affected == has_pd.sum()  # the NaN rows are left alone, not counted
+    assert broken.loc[messy["pd_true"].isna(), "pd_true"].isna().all()
+    assert (broken.loc[has_pd, "pd_true"] > messy.loc[has_pd, "pd_true"]).all()
+    no_pd = messy["pd_true"].isna()
+    assert_same(broken.loc[no_pd, "defaulted"], messy.loc[no_pd, "defaulted"])
+
+
+def test_stale_feature_store_with_missing_inquiries():
+    book = world.generate(4_000, seed=3)
+    messy = book.copy()
+    messy["inquiries_6m"] = messy["inquiries_6m"].astype(float)
+    messy.loc[messy.index[::4], "inquiries_6m"] = np.nan
+    broken, inc = inject(messy, "stale_feature_store", start=START, end=END, seed=1)
+    assert broken["inquiries_6m"].isna().sum() == messy["inquiries_6m"].isna().sum()
+    both = messy["inquiries_6m"].notna()
+    assert (broken.loc[both, "inquiries_6m"] <= messy.loc[both, "inquiries_6m"]).all()
+    inside = (messy["applied_at"] >= T0) & (messy["applied_at"] < T1)
+    assert inc.rows_affected == inside.sum()  # every row in the window was served stale
+    # nullable integers keep their dtype
+    nullable = book.assign(inquiries_6m=book["inquiries_6m"].astype("Int64"))
+    nullable.loc[nullable.index[::4], "inquiries_6m"] = pd.NA
+    broken, inc = inject(nullable, "stale_feature_store", start=START, end=END, seed=1)
+    assert broken["inquiries_6m"].dtype == "Int64"
+    bad = book.assign(inquiries_6m=book["inquiries_6m"] - 50)
+    with pytest.raises(ValueError, match="whole counts >= 0"):
+        inject(bad, "stale_feature_store", start=START, end=END)
+
+
+def test_chained_injections_keep_what_the_first_one_left():
+    book = world.generate(4_000, seed=2)
+    may = ("2025-05-01", "2025-06-01")
+    b1, _ = inject(book, "stale_feature_store", start=may[0], end=may[1], seed=1)
+    b2, r2 = inject(b1, "stale_feature_store", start=START, end=END, seed=1, stale_days=30)
+    assert_same(
+        b2.loc[b2["applied_at"] < T0, "feature_as_of"],
+        b1.loc[b1["applied_at"] < T0, "feature_as_of"],
+    )
+    lag = b2["applied_at"] - b2["feature_as_of"]
+    assert set(lag[(b2["applied_at"] >= T0) & (b2["applied_at"] < T1)]) == {pd.Timedelta(days=30)}
+    o1, _ = inject(book, "bureau_outage", start=may[0], end=may[1], seed=1)
+    o2, r = inject(o1, "bureau_outage", start=START, end=END, seed=1)
+    assert_same(
+        o2.loc[o2["applied_at"] < T0, "bureau_hit"], o1.loc[o1["applied_at"] < T0, "bureau_hit"]
+    )
+    assert r.rows_affected == (~o2["bureau_hit"] & (o2["applied_at"] >= T0)).sum()
+    # the same outage twice changes nothing the second time
+    again, r_again = inject(o2, "bureau_outage", start=START, end=END, seed=1)
+    assert r_again.rows_affected == 0 and "Nothing changed" in r_again.description
+
+
+def test_policy_is_the_schema_knockout_on_what_the_lender_saw():
+    book = world.generate(4_000, seed=4)
+    broken, inc = inject(book, "partner_field_rename", start=START, end=END, field="fico")
+    assert (broken["approved_policy"].to_numpy() == passes_knockout(broken)).all()
+    hit = broken["application_id"].isin(inc.application_ids)
+    assert not broken.loc[hit, "approved_policy"].any()  # a missing score fails its rule
+    # rows the fault did not change keep the decision they had, even if it was stale
+    odd = book.assign(approved_policy=~book["approved_policy"])
+    b, r = inject(odd, "seasonality", start=START, end=END)
+    same = ~b["application_id"].isin(r.application_ids)
+    assert_same(b.loc[same, "approved_policy"], odd.loc[same, "approved_policy"])
+
+
+def test_an_empty_slice_is_a_record_of_nothing():
+    book = world.generate(2_000, seed=1)
+    june = (book["applied_at"] >= T0) & (book["applied_at"] < T1)
+    no_broker = book[~(june & (book["channel"] == "broker"))]
+    broken, inc = inject(
+        no_broker, "income_monthly_as_annual", start=START, end=END, channel="broker"
+    )
+    assert inc.rows_affected == 0 and inc.application_ids == ()
+    assert "Nothing changed" in inc.description
+    assert_same(broken, no_broker)
+
+
+def test_zero_income_does_not_make_infinite_dti():
+    book = world.generate(2_000, seed=1)
+    odd = book.copy()
+    odd.loc[odd.index[::10], "annual_income"] = 0.0
+    broken, inc = inject(odd, "income_monthly_as_annual", start=START, end=END)
+    assert np.isfinite(broken["dti"].dropna()).all()
+    zero = odd["annual_income"] == 0
+    assert_same(broken.loc[zero, "dti"], odd.loc[zero, "dti"])
+
+
+def test_duplicate_index_labels_and_nullable_ints():
+    book = world.generate(3_000, seed=2)
+    dup = book.set_axis([7] * len(book))
+    for kind, opts in ALL_CASES:
+        broken, inc = inject(dup, kind, start=START, end=END, seed=1, **opts)
+        assert inc.rows_affected > 0, kind
+    nullable = book.assign(fico=book["fico"].astype("Int64"))
+    nullable.loc[nullable.index[::6], "fico"] = pd.NA
+    broken, inc = inject(nullable, "bureau_attribute_bug", start=START, end=END, seed=1)
+    assert broken["fico"].dtype == "Int64"
+    assert broken["fico"].isna().sum() == nullable["fico"].isna().sum()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"kind": 3}, TypeError, "kind=3 must be a fault name"),
+        ({"kind": "bureau_outage", "share": "0.3"}, TypeError, "share='0.3' must be a number"),
+        ({"kind": "bureau_outage", "share": float("nan")}, ValueError, "finite"),
+        ({"kind": "bureau_outage", "score": 300.5}, TypeError, "score=300.5"),
+        ({"kind": "bureau_outage", "hit_flag": "no"}, TypeError, "hit_flag='no'"),
+        ({"kind": "bureau_attribute_bug", "repull_column": 5}, TypeError, "repull_column=5"),
+        ({"kind": "bureau_attribute_bug", "repull_column": "fico"}, ValueError, "already exists"),
+        ({"kind": "income_monthly_as_annual", "channel": 2}, TypeError, "channel=2"),
+        ({"kind": "partner_field_rename", "field": 1}, TypeError, "field=1"),
+        ({"kind": "partner_field_rename", "field": "pd_true"}, ValueError, "not an application"),
+        ({"kind": "partner_field_rename", "stage": None}, TypeError, "stage=None"),
+        ({"kind": "broken_join", "mode": 1}, TypeError, "mode=1"),
+        ({"kind": "broken_join", "columns": "fico"}, ValueError, "mode='misalign' only"),
+        ({"kind": "broken_join", "mode": "misalign", "share": 0.1}, ValueError, "'duplicate' only"),
+        ({"kind": "broken_join", "mode": "misalign", "columns": 5}, TypeError, "columns=5"),
+        ({"kind": "broken_join", "mode": "misalign", "columns": []}, ValueError, "at least one"),
+        ({"kind": "broken_join", "mode": "misalign", "columns": "applied_at"}, ValueError, "clock"),
+        ({"kind": "stale_feature_store", "stale_days": 90.0}, TypeError, "stale_days=90.0"),
+        ({"kind": "stale_feature_store", "stale_days": 10**9}, ValueError, "up to 3650"),
+        ({"kind": "stale_feature_store", "undercount": 0}, ValueError, "undercount=0"),
+        (
+            {"kind": "income_verification_vendor_change", "income_ratio": np.inf},
+            ValueError,
+            "finite",
+        ),
+        ({"kind": "income_verification_vendor_change", "income_ratio": -1}, ValueError, "positive"),
+        ({"kind": "seasonality", "util_drop": None}, TypeError, "util_drop=None"),
+        ({"kind": "concept_shift", "odds_ratio": float("nan")}, ValueError, "finite"),
+        ({"kind": "concept_shift", "segment": 1}, TypeError, "segment=1"),
+        ({"kind": "verification_feed_gap", "channel": "fax"}, ValueError, "channel='fax'"),
+        ({"kind": "seasonality", "seed": 1.5}, TypeError, "seed=1.5"),
+        ({"kind": "seasonality", "start": 5}, TypeError, "start=5 must be a date"),
+        ({"kind": "seasonality", "end": None}, TypeError, "end=None must be a date"),
+        ({"kind": "seasonality", "start": END}, ValueError, "must be before"),  # zero-length
+    ],
+    ids=lambda x: str(x)[:60],
+)
+def test_wrong_types_and_values_raise_clearly(kwargs, error, match):
+    book = world.generate(500, seed=1)
+    kwargs = dict(kwargs)
+    kind = kwargs.pop("kind")
+    args = {"start": kwargs.pop("start", START), "end": kwargs.pop("end", END)}
+    seed = kwargs.pop("seed", 0)
+    with pytest.raises(error, match=match):
+        inject(book, kind, seed=seed, **args, **kwargs)
+
+
+def test_bad_columns_raise_clearly():
+    book = world.generate(500, seed=1)
+    with pytest.raises(TypeError, match="numeric 'fico'"):
+        inject(
+            book.assign(fico=book["fico"].astype(str)), "bureau_attribute_bug", start=START, end=END
+        )
+    with pytest.raises(ValueError, match="'application_id'"):
+        inject(book.drop(columns="application_id"), "seasonality", start=START, end=END)
+    with pytest.raises(ValueError, match=r"pd_true must be a probability"):
+        inject(book.assign(pd_true=book["pd_true"] + 2), "concept_shift", start=START, end=END)
+    with pytest.raises(ValueError, match="no applications between"):  # before the data
+        inject(book, "seasonality", start="2001-01-01", end="2001-02-01")
