@@ -282,7 +282,9 @@ def check_columns_arg(columns: object) -> list[str] | None:
     return names
 
 
-def drift_columns(frame: pd.DataFrame, *, exclude: Iterable[str] = ()) -> list[str]:
+def drift_columns(
+    frame: pd.DataFrame, *, exclude: Iterable[str] = (), side: str = "reference"
+) -> list[str]:
     """Columns with a drift statistic (numeric, boolean, categorical, text), in frame order."""
     skip = set(exclude)
     out = []
@@ -293,4 +295,19 @@ def drift_columns(frame: pd.DataFrame, *, exclude: Iterable[str] = ()) -> list[s
         if pd.api.types.is_datetime64_any_dtype(dtype) or pd.api.types.is_timedelta64_dtype(dtype):
             continue
         out.append(name)
+    if not out:
+        raise ValueError(
+            f"{side} has no column with a drift statistic (numbers, booleans, categories or "
+            f"text); it has {list(frame.columns)!r}. Pass a frame with the monitored columns"
+        )
     return out
+
+
+def reject_all_missing(frame: pd.DataFrame, columns: Iterable[str], *, side: str) -> None:
+    """ValueError naming the columns of ``frame`` that are entirely missing."""
+    empty = [c for c in columns if frame[c].isna().all()]
+    if empty:
+        raise ValueError(
+            f"column(s) {empty!r} in {side} are entirely NaN ({len(frame)} rows); check the "
+            "feed for those columns, or leave them out of `columns`"
+        )

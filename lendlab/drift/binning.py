@@ -150,6 +150,11 @@ def quantile_edges(reference: object, *, bins: int = 10) -> np.ndarray:
     """
     bins = check_bins(bins)
     series, name = as_series(reference, default_name="reference")
+    if column_kind(series, column=name, side="reference") != "numeric":
+        raise TypeError(
+            f"quantile_edges needs numbers but {name!r} has dtype {str(series.dtype)!r}; "
+            "categorical columns are binned by category (see fit_bins)"
+        )
     values, _ = numeric_values(series, column=name, side="reference", nan_policy="omit")
     values = np.sort(values[~np.isnan(values)])
     return _edges_from_sorted(values, bins)
@@ -236,6 +241,7 @@ class NumericBins:
 
         Float64 (NaNs kept for counting), or the column itself when it holds signed integers.
         """
+        current, _ = as_series(current, default_name=side)
         kind = column_kind(current, column=self.column, side=side)
         if kind != "numeric":
             raise TypeError(
@@ -318,6 +324,7 @@ class CategoricalBins:
         return [str(c) for c in self.categories]
 
     def _per_category(self, current: pd.Series, side: str):
+        current, _ = as_series(current, default_name=side)
         kind = column_kind(current, column=self.column, side=side)
         if kind != "categorical":
             raise TypeError(

@@ -32,6 +32,7 @@ from lendlab.drift._checks import (
     check_columns_arg,
     check_frame,
     drift_columns,
+    reject_all_missing,
     require_columns,
     same_kind,
 )
@@ -141,6 +142,8 @@ def evidently_drift_report(
                 )
 
     kinds = {name: same_kind(reference[name], current[name], column=name) for name in names}
+    reject_all_missing(reference, names, side="reference")
+    reject_all_missing(current, names, side="current")
     per_method: dict[str, str] = {}
     per_threshold: dict[str, float] = {}
     for name in names:
@@ -208,6 +211,8 @@ def save_evidently_report(snapshot: Snapshot, path: str | Path) -> Path:
             f"snapshot must be an Evidently Snapshot (what Report.run returns), got "
             f"{type(snapshot).__name__!r}"
         )
+    if not isinstance(path, (str, Path)):
+        raise TypeError(f"path must be a str or pathlib.Path, got {type(path).__name__!r}")
     path = Path(path)
     if path.suffix.lower() != ".html":
         path = path.with_name(path.name + ".html")

@@ -134,7 +134,11 @@ class ReferenceProfile:
         if current is None:
             cur_counts, unseen = None, []
         else:
-            series = current[column] if isinstance(current, pd.DataFrame) else current
+            if isinstance(current, pd.DataFrame):
+                require_columns(current, [column], side="current")
+                series = current[column]
+            else:
+                series = current
             series, _ = as_series(series, default_name=column)
             cur_counts, unseen = spec.count(series)
         labels = labels + ["<missing>"] + [f"{u} (unseen)" for u in unseen]
