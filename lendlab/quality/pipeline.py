@@ -292,6 +292,23 @@ def _check_break_inputs(sources: Sources, breaks: tuple[str, ...]) -> None:
                     f"break {brk!r} needs column(s) {missing} in sources.{name}; build the "
                     "sources with split_sources(book)"
                 )
+            for col in columns:
+                dtype = table[col].dtype
+                if col.endswith("_at"):
+                    ok, want = pd.api.types.is_datetime64_any_dtype(dtype), "datetime"
+                elif col == "channel":
+                    ok, want = True, ""
+                else:
+                    ok = pd.api.types.is_numeric_dtype(dtype) and not (
+                        pd.api.types.is_bool_dtype(dtype)
+                    )
+                    want = "numeric"
+                if not ok:
+                    raise TypeError(
+                        f"break {brk!r} needs a {want} sources.{name}[{col!r}], got dtype "
+                        f"{dtype}; convert it at the boundary (pd.to_numeric / pd.to_datetime) "
+                        "or rebuild the sources with split_sources(book)"
+                    )
 
 
 def apply_breaks(sources: Sources, breaks: Iterable[str] = ()) -> Sources:

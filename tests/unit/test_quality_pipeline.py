@@ -299,3 +299,22 @@ def test_each_break_is_the_same_fault_injected_into_the_book(name):
         assert len(broken) > len(clean) and len(hit) > len(book)  # both duplicate rows
     else:
         assert injected and injected <= moved | {"feature_as_of"}, (injected, moved)
+
+
+@pytest.mark.parametrize(
+    ("brk", "table", "column", "want"),
+    [
+        ("income_monthly_as_annual", "applications", "annual_income", "numeric"),
+        ("stale_feature_store", "bureau_pulls", "inquiries_6m", "numeric"),
+        ("stale_feature_store", "bureau_pulls", "pulled_at", "datetime"),
+        ("verification_feed_gap", "verifications", "verified_at", "datetime"),
+        ("partner_field_rename", "applications", "emp_length_years", "numeric"),
+    ],
+)
+def test_a_break_refuses_text_where_it_needs_numbers_or_times(brk, table, column, want):
+    s = split_sources(world.generate(300, seed=1))
+    tables = s.tables()
+    tables[table] = tables[table].assign(**{column: tables[table][column].astype(str)})
+    bad = Sources(**tables, as_of=s.as_of)
+    with pytest.raises(TypeError, match=rf"needs a {want} sources.{table}\['{column}'\]"):
+        build_features(bad, breaks=[brk])
