@@ -13,7 +13,7 @@ import numpy as np
 import pandas
 from sklearn.metrics import brier_score_loss
 
-from lendlab.metrics._validation import (
+from lendlab.validation import (
     check_choice,
     check_labels,
     check_pd,

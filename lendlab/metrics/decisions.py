@@ -20,7 +20,7 @@ import numpy as np
 import pandas
 from sklearn.metrics import confusion_matrix, precision_score, recall_score
 
-from lendlab.metrics._validation import (
+from lendlab.validation import (
     check_amounts,
     check_bool_flag,
     check_cutoff,

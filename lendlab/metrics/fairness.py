@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas
 
-from lendlab.metrics._validation import (
+from lendlab.validation import (
     as_1d,
     check_approved,
     check_labels,

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import average_precision_score, roc_auc_score, roc_curve
 
-from lendlab.metrics._validation import (
+from lendlab.validation import (
     check_bool_flag,
     check_labels,
     check_same_length,

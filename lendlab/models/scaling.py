@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from lendlab.metrics._validation import check_pd, check_scores
+from lendlab.validation import check_pd, check_scores
 
 __all__ = ["pd_to_score", "points_scaling", "score_to_pd"]
 
