@@ -8,23 +8,96 @@
     lendlab labs run [WEEK ...]          run labs (or --solutions) headless, a verdict per notebook
     lendlab doctor                       is the 'lendlab' kernel this environment's Python?
 
+Exit codes: 0 success; 1 a check failed, or an error, told in one line ``lendlab: error: ...``
+that names the path and the fix (no traceback); 2 bad usage (argparse).
+
 Example
 -------
 >>> main(["labs", "run", "--timeout", "0"])
 Traceback (most recent call last):
 ...
 SystemExit: 2
+>>> import contextlib, io
+>>> err = io.StringIO()
+>>> with contextlib.redirect_stderr(err):
+...     code = main(["data", "--out", "/dev/null/x"])
+>>> code
+1
+>>> for part in err.getvalue().split("; "):  # one line on stderr, split here to fit
+...     print(part.strip())
+lendlab: error: cannot write to --out /dev/null/x: /dev/null is a file, not a folder
+pass --out a folder you can create or write to
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import hashlib
+import os
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 __all__ = ["main", "build_parser"]
+
+
+class CliError(Exception):
+    """A problem the user can fix; ``main`` prints it as one ``lendlab: error:`` line."""
+
+
+def _error(message: str) -> int:
+    one_line = " ".join(message.split())
+    print(f"lendlab: error: {one_line}", file=sys.stderr)
+    return 1
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or errno.errorcode.get(exc.errno or 0, "") or str(exc)
+
+
+def _output_dir(path: str | Path, flag: str) -> Path:
+    """Create ``path`` (and parents) and prove a file can be written there, before any work.
+
+    Raises :class:`CliError` naming the flag, the path, what is wrong and the fix.
+    """
+    folder = Path(path)
+    fix = f"pass {flag} a folder you can create or write to"
+    for ancestor in (folder, *folder.parents):
+        if ancestor.exists():
+            if not ancestor.is_dir():
+                raise CliError(
+                    f"cannot write to {flag} {folder}: {ancestor} is a file, not a folder; {fix}"
+                )
+            break
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise CliError(f"cannot write to {flag} {folder}: {_reason(exc)}; {fix}") from None
+    return folder
+
+
+def _input_dir(path: str | Path, flag: str) -> Path:
+    folder = Path(path)
+    if not folder.exists():
+        raise CliError(f"{flag} {folder} does not exist; pass {flag} an existing folder")
+    if not folder.is_dir():
+        raise CliError(f"{flag} {folder} is a file, not a folder; pass {flag} a folder")
+    if not os.access(folder, os.R_OK | os.X_OK):
+        raise CliError(f"{flag} {folder} is not readable; fix its permissions or pass another")
+    return folder
+
+
+def _os_error(exc: OSError) -> str:
+    """One line for an OSError that escaped a command: the file, why, and what to do."""
+    where = exc.filename if exc.filename is not None else "a file"
+    return (
+        f"{where}: {_reason(exc)}; check that the path exists and that you can read "
+        "(inputs) or write (outputs) it"
+    )
 
 
 def _positive(text: str) -> float:
@@ -82,11 +155,14 @@ def _data(args: argparse.Namespace) -> int:
     from lendlab.world import reference_data  # lazy: building data imports the whole world model
 
     if args.out:
-        paths = reference_data.build(args.out)
+        paths = reference_data.build(_output_dir(args.out, "--out"))
         for path in sorted(Path(p) for p in paths):
             print(f"{_sha256(path)}  {path}")
         return 0
-    problems = reference_data.verify(args.check)
+    folder = Path(args.check)
+    if folder.exists():  # a missing folder is reported below as missing files, with the fix
+        _input_dir(folder, "--check")
+    problems = reference_data.verify(folder)
     for problem in problems:
         print(f"DIFFERS: {problem}")
     if problems:
@@ -101,6 +177,7 @@ def _labs_build(args: argparse.Namespace) -> int:
 
     try:
         if args.check:
+            _input_dir(args.solutions, "--solutions")
             stale = authoring.stale_labs(args.solutions, args.labs)
             for line in stale:
                 print(f"STALE: {line}")
@@ -112,11 +189,13 @@ def _labs_build(args: argparse.Namespace) -> int:
                 return 1
             print(f"labs in {args.labs}: up to date")
             return 0
-        for path in authoring.build_labs(args.solutions, args.labs):
+        _input_dir(args.solutions, "--solutions")
+        _output_dir(args.labs, "--labs")
+        paths = authoring.build_labs(args.solutions, args.labs)
+        for path in paths:
             print(f"wrote {path}")
     except (ValueError, FileNotFoundError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return _error(str(exc))
     return 0
 
 
@@ -127,14 +206,14 @@ def _labs_run(args: argparse.Namespace) -> int:
 
     kind = "solutions" if args.solutions else "labs"
     folder = Path(args.dir or kind)
+    _input_dir(folder, "--dir" if args.dir else f"the {kind} folder")
     try:
         paths = runner.resolve_weeks(args.weeks, folder)
     except (ValueError, FileNotFoundError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return _error(str(exc))
     if not paths:
-        print(f"error: no week*.ipynb notebooks in {folder}", file=sys.stderr)
-        return 1
+        return _error(f"no week*.ipynb notebooks in {folder}; pass --dir a folder of notebooks")
+    out_dir = _output_dir(args.out, "--out") / kind
     params = {} if args.seed is None else {"seed": args.seed}
     failures = 0
     bar = tqdm(paths, desc=f"running {kind}", unit="notebook", file=sys.stderr)
@@ -142,7 +221,7 @@ def _labs_run(args: argparse.Namespace) -> int:
         bar.set_postfix_str(path.stem)
         run = runner.run_notebook(
             path,
-            out_path=Path(args.out) / kind / path.name,
+            out_path=out_dir / path.name,
             parameters=params,
             strict=args.strict,
             kernel_name=args.kernel,
@@ -175,11 +254,16 @@ def _doctor(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``lendlab`` with ``argv`` (default: the command line); return the exit code."""
     args = build_parser().parse_args(argv)
-    if args.command == "data":
-        return _data(args)
-    if args.command == "labs":
-        return _labs_build(args) if args.labs_command == "build" else _labs_run(args)
-    return _doctor(args)
+    try:
+        if args.command == "data":
+            return _data(args)
+        if args.command == "labs":
+            return _labs_build(args) if args.labs_command == "build" else _labs_run(args)
+        return _doctor(args)
+    except CliError as exc:
+        return _error(str(exc))
+    except OSError as exc:  # a file that vanished or cannot be read or written mid-command
+        return _error(_os_error(exc))
 
 
 if __name__ == "__main__":

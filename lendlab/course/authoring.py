@@ -245,7 +245,12 @@ def validate_solution(nb: nbformat.NotebookNode, *, name: str = "notebook") -> N
 
 
 def _read(path: Path) -> nbformat.NotebookNode:
-    return nbformat.read(path, as_version=4)
+    try:
+        return nbformat.read(path, as_version=4)
+    except nbformat.reader.NotJSONError as exc:  # its message quotes the bytes, not the path
+        raise ValueError(
+            f"{path}: not a notebook (not JSON); restore it with git or re-save it in JupyterLab"
+        ) from exc
 
 
 def _dumps(nb: nbformat.NotebookNode) -> bytes:

@@ -4,6 +4,8 @@ tests/notebooks/test_pipeline_smoke.py runs the real thing)."""
 from __future__ import annotations
 
 import hashlib
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -199,6 +201,85 @@ def test_resolve_weeks_all_and_missing_dir(tmp_path):
     assert resolve_weeks([], tmp_path) == []
     with pytest.raises(FileNotFoundError, match="is not a directory"):
         resolve_weeks([], tmp_path / "nope")
+
+
+# ---------------------------------------------------------------- unusable paths (real command)
+
+LENDLAB = Path(sys.executable).with_name("lendlab")  # the console script of this environment
+
+
+def run_real(*argv: str, cwd: Path) -> subprocess.CompletedProcess:
+    """Run the installed ``lendlab`` script, as a user would, and capture what it prints."""
+    assert LENDLAB.exists(), f"{LENDLAB} missing: install lendlab into this environment"
+    return subprocess.run(
+        [str(LENDLAB), *argv], cwd=cwd, capture_output=True, text=True, timeout=120
+    )
+
+
+@pytest.fixture
+def a_file(tmp_path) -> Path:
+    path = tmp_path / "plain.txt"
+    path.write_text("not a folder\n")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("argv", "names", "fix"),
+    [
+        (["data", "--out", "{file}/x"], "--out {file}/x", "pass --out a folder"),
+        (["data", "--out", "{file}"], "--out {file}", "pass --out a folder"),
+        (["data", "--check", "{file}"], "--check {file}", "pass --check a folder"),
+        (["labs", "build", "--labs", "{file}/x"], "--labs {file}/x", "pass --labs a folder"),
+        (["labs", "build", "--solutions", "{file}"], "--solutions {file}", "pass --solutions"),
+        (["labs", "build", "--check", "--solutions", "nope"], "--solutions nope", "existing"),
+        (["labs", "run", "1", "--out", "{file}/x"], "--out {file}/x", "pass --out a folder"),
+        (["labs", "run", "1", "--dir", "{file}"], "--dir {file}", "pass --dir a folder"),
+        (["labs", "run", "1", "--dir", "nope"], "--dir nope", "pass --dir an existing folder"),
+    ],
+)
+def test_unusable_paths_give_one_line_and_exit_1(argv, names, fix, a_file, tmp_path):
+    (tmp_path / "labs").mkdir()
+    write_solution(tmp_path / "solutions")
+    nbformat.write(nbformat.v4.new_notebook(), tmp_path / "labs" / "week01_demo.ipynb")
+    proc = run_real(*(a.format(file=a_file) for a in argv), cwd=tmp_path)
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("lendlab: error: "), proc.stderr
+    assert names.format(file=a_file) in lines[0] and fix in lines[0]
+
+
+def test_unreadable_solution_notebook_names_the_file(tmp_path):
+    sol = tmp_path / "solutions"
+    sol.mkdir()
+    (sol / "week01_demo.ipynb").write_text("this is not JSON")
+    proc = run_real("labs", "build", "--labs", str(tmp_path / "labs"), cwd=tmp_path)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert proc.stderr.startswith("lendlab: error: ") and proc.stderr.count("\n") == 1
+    assert "solutions/week01_demo.ipynb: not a notebook (not JSON)" in proc.stderr
+
+
+def test_an_oserror_mid_command_is_one_line_naming_the_file(tmp_path, monkeypatch, capsys):
+    import lendlab.world.reference_data as datasets
+
+    def full_disk(out_dir):
+        raise OSError(28, "No space left on device", str(Path(out_dir) / "applications.csv"))
+
+    monkeypatch.setattr(datasets, "build", full_disk)
+    code, _, err = run_cli(capsys, "data", "--out", str(tmp_path))
+    assert code == 1
+    assert err == (
+        f"lendlab: error: {tmp_path / 'applications.csv'}: No space left on device; check that "
+        "the path exists and that you can read (inputs) or write (outputs) it\n"
+    )
+
+
+def test_usable_output_folder_is_created(tmp_path, monkeypatch, capsys):
+    import lendlab.world.reference_data as datasets
+
+    monkeypatch.setattr(datasets, "build", lambda out_dir: [])
+    code, _, err = run_cli(capsys, "data", "--out", str(tmp_path / "new" / "deeper"))
+    assert code == 0 and err == "" and (tmp_path / "new" / "deeper").is_dir()
 
 
 # ---------------------------------------------------------------- doctor
