@@ -1,13 +1,20 @@
-"""Run lab and solution notebooks headless (papermill) and read their check lines.
+"""Run lab and solution notebooks headless (papermill) and read their check results.
 
-Used by ``lendlab labs run`` and by the notebook tests. Every check prints one line
-``Q3 (title): Correct | Incorrect: ... | Not attempted. ... | Not ready: ... | Could not
-check ...``; :func:`parse_checks` reads them back from an executed notebook.
+Used by ``lendlab labs run`` and by the notebook tests. Every check in a notebook leaves one
+display output carrying its :class:`~lendlab.course.exercises.checks.CheckResult` as JSON under
+:data:`~lendlab.course.exercises.checks.CHECK_MIMETYPE` (next to the ``text/plain`` line the
+learner reads); :func:`checks_in` reads that data back, never the text.
 
 Example
 -------
->>> parse_checks("Q1 (bad rate): Correct\\nnoise\\nQ2 (cutoff): Not attempted. Replace ____")
-[('Q1', 'correct'), ('Q2', 'not_attempted')]
+>>> nb = nbformat.v4.new_notebook()
+>>> cell = nbformat.v4.new_code_cell("ex.q1.check(x)")
+>>> cell.outputs = [nbformat.v4.new_output("display_data", data={
+...     "text/plain": "Q1 (bad rate): Correct",
+...     CHECK_MIMETYPE: {"question": "Q1", "status": "correct", "message": "Correct"}})]
+>>> nb.cells = [cell]
+>>> checks_in(nb)
+[('Q1', 'correct')]
 """
 
 from __future__ import annotations
@@ -24,11 +31,12 @@ from typing import Any
 
 import nbformat
 
+from lendlab.course.exercises.checks import CHECK_MIMETYPE, STATUSES
+
 __all__ = [
     "KERNEL_NAME",
-    "CHECK_LINE",
     "NotebookRun",
-    "parse_checks",
+    "check_results",
     "checks_in",
     "resolve_weeks",
     "run_notebook",
@@ -37,55 +45,52 @@ __all__ = [
 
 KERNEL_NAME = "lendlab"
 
-#: One check line as printed by lendlab.course.exercises (the status is the text after the colon).
-CHECK_LINE = re.compile(
-    r"^(?P<q>Q\d+) \((?P<title>.*)\): "
-    r"(?P<status>Correct|Incorrect|Not attempted|Not ready|Could not check)\b",
-    re.MULTILINE,
-)
-_STATUS = {
-    "Correct": "correct",
-    "Incorrect": "incorrect",
-    "Not attempted": "not_attempted",
-    "Not ready": "not_ready",
-    "Could not check": "error",
-}
 
+def check_results(nb: nbformat.NotebookNode) -> list[dict[str, Any]]:
+    """The check results stored in an executed notebook's outputs, in order, as dicts.
 
-def parse_checks(text: str) -> list[tuple[str, str]]:
-    """``(question, status)`` for every check line in ``text``, in order.
-
-    Status is one of ``correct, incorrect, not_attempted, not_ready, error``.
-
-    Examples
-    --------
-    >>> parse_checks("Q3 (a cutoff): Incorrect: too high. Try ex.q3.hint()")
-    [('Q3', 'incorrect')]
-    """
-    return [(m["q"], _STATUS[m["status"]]) for m in CHECK_LINE.finditer(text)]
-
-
-def checks_in(nb: nbformat.NotebookNode) -> list[tuple[str, str]]:
-    """Check lines printed (to stdout) in an executed notebook's outputs.
+    Each dict has at least ``question`` and ``status`` (one of ``correct, incorrect,
+    not_attempted, not_ready, error``) and ``message``. Outputs without the check MIME type
+    (printed text, tables, plots) are ignored: a printed line that merely looks like a check
+    does not count.
 
     Examples
     --------
     >>> nb = nbformat.v4.new_notebook()
-    >>> cell = nbformat.v4.new_code_cell("ex.q1.check(x)")
-    >>> cell.outputs = [nbformat.v4.new_output("stream", name="stdout",
-    ...                                        text="Q1 (t): Correct\\n")]
+    >>> cell = nbformat.v4.new_code_cell("print('Q1 (t): Correct')")
+    >>> cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="Q1 (t): Correct\\n")]
     >>> nb.cells = [cell]
-    >>> checks_in(nb)
-    [('Q1', 'correct')]
+    >>> check_results(nb)
+    []
     """
     found = []
-    for cell in nb.cells:
+    for index, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
             continue
         for out in cell.get("outputs", []):
-            if out.get("output_type") == "stream" and out.get("name") == "stdout":
-                found.extend(parse_checks(out.get("text", "")))
+            if out.get("output_type") not in ("display_data", "execute_result"):
+                continue
+            data = out.get("data", {}).get(CHECK_MIMETYPE)
+            if data is None:
+                continue
+            if not isinstance(data, Mapping) or data.get("status") not in STATUSES:
+                raise ValueError(
+                    f"cell {index}: a {CHECK_MIMETYPE} output without a valid status "
+                    f"({data!r}); re-run the notebook with this version of lendlab"
+                )
+            found.append(dict(data))
     return found
+
+
+def checks_in(nb: nbformat.NotebookNode) -> list[tuple[str, str]]:
+    """``(question, status)`` for every check result in an executed notebook, in order.
+
+    Examples
+    --------
+    >>> checks_in(nbformat.v4.new_notebook())
+    []
+    """
+    return [(r["question"], r["status"]) for r in check_results(nb)]
 
 
 def stored_seed(nb: nbformat.NotebookNode) -> int:

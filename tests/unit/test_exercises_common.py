@@ -21,7 +21,6 @@ import pytest
 
 import lendlab.course.exercises
 from lendlab.course.exercises.checks import CheckFailed, Question, Week, ____
-from lendlab.course.runner import parse_checks
 
 #: Size used for the checks' data here: small, so the suite stays fast.
 SMALL_N = 3_000
@@ -142,9 +141,9 @@ def _check(q, answer, capsys) -> tuple[str, str]:
     q.check(answer)
     out = capsys.readouterr().out
     assert out.count("\n") == 1, f"{q.label}: a check prints exactly one line, got {out!r}"
-    parsed = parse_checks(out)
-    assert parsed, f"{q.label}: not a check line: {out!r}"
-    return parsed[0][1], out
+    result = q.evaluate(answer)
+    assert out == result.line + "\n", f"{q.label}: printed {out!r}, evaluated {result.line!r}"
+    return result.status, out
 
 
 @parametrize_questions

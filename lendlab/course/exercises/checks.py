@@ -21,8 +21,9 @@ from __future__ import annotations
 import math
 import numbers
 import os
+import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal
 
@@ -35,6 +36,9 @@ __all__ = [
     "Incorrect",
     "CheckFailed",
     "CheckResult",
+    "CHECK_MIMETYPE",
+    "STATUSES",
+    "show",
     "Question",
     "Week",
     "is_blank",
@@ -572,22 +576,96 @@ def expect_equal(
 
 Status = Literal["correct", "incorrect", "not_attempted", "not_ready", "error"]
 
+#: Statuses a check reports, in the order summaries list them.
+STATUSES: tuple[str, ...] = ("correct", "incorrect", "not_attempted", "not_ready", "error")
+#: The MIME type of a check result in a notebook's outputs (the runner reads it, not the text).
+CHECK_MIMETYPE = "application/vnd.lendlab.check+json"
+
 
 @dataclass(frozen=True)
 class CheckResult:
-    """What one check found: ``status``, the learner-facing ``line``, and any ``error``.
+    """What one check found, as data: ``question``, ``status`` and the learner's ``message``.
 
-    ``error`` holds the unexpected exception behind an ``"error"`` status (for chaining).
+    ``line`` is what the learner reads (``"Q3 (a cutoff): Incorrect: too high. Try
+    ex.q3.hint()"``); :meth:`bundle` is the notebook display of it: that same line as
+    ``text/plain`` plus :meth:`to_json` under :data:`CHECK_MIMETYPE`, which
+    :mod:`lendlab.course.runner` reads back. ``error`` holds the unexpected exception behind an
+    ``"error"`` status (for chaining; never displayed).
+
+    Examples
+    --------
+    >>> res = CheckResult("Q3", "incorrect", "Incorrect: too high", title="a cutoff")
+    >>> res.line
+    'Q3 (a cutoff): Incorrect: too high'
+    >>> res.to_json()["status"], sorted(res.bundle())
+    ('incorrect', ['application/vnd.lendlab.check+json', 'text/plain'])
     """
 
     question: str
     status: Status
-    line: str
-    error: BaseException | None = None
+    message: str
+    title: str = ""
+    week: str = ""
+    error: BaseException | None = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.status not in STATUSES:
+            raise ValueError(f"status {self.status!r} is not one of {', '.join(STATUSES)}")
 
     @property
     def correct(self) -> bool:
         return self.status == "correct"
+
+    @property
+    def line(self) -> str:
+        """The one line a learner reads."""
+        label = f"{self.question} ({self.title})" if self.title else self.question
+        return f"{label}: {self.message}"
+
+    def to_json(self) -> dict[str, str]:
+        """The result as plain JSON data (what a notebook output stores)."""
+        return {
+            "question": self.question,
+            "week": self.week,
+            "title": self.title,
+            "status": self.status,
+            "message": self.message,
+        }
+
+    def bundle(self) -> dict[str, Any]:
+        """The rich display: ``text/plain`` (the line) and the JSON under CHECK_MIMETYPE."""
+        return {"text/plain": self.line, CHECK_MIMETYPE: self.to_json()}
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        return self.bundle()
+
+
+def _in_kernel() -> bool:
+    """True inside a Jupyter kernel (where a display output is stored in the notebook)."""
+    ipython = sys.modules.get("IPython")
+    if ipython is None:
+        return False
+    try:
+        shell = ipython.get_ipython()
+    except Exception:  # noqa: BLE001 - an odd IPython state means "print"
+        return False
+    return shell is not None and getattr(shell, "kernel", None) is not None
+
+
+def show(result: CheckResult) -> None:
+    """Show a check result: a rich display in a notebook, the plain line elsewhere.
+
+    Examples
+    --------
+    >>> show(CheckResult("Q1", "correct", "Correct", title="bad rate"))
+    Q1 (bad rate): Correct
+    """
+    if _in_kernel():
+        from IPython.display import display
+
+        display(result.bundle(), raw=True)
+    else:
+        print(result.line)
 
 
 def _one_line(text: str, limit: int = 300) -> str:
@@ -659,9 +737,6 @@ class Question:
         """``"q3"``: the attribute of the week module."""
         return f"q{self.number}" if self.number else type(self).__name__.lower()
 
-    def _line(self, text: str) -> str:
-        return f"{self.label} ({self.title}): {text}"
-
     def __repr__(self) -> str:
         return f"<{self.label}: {self.title}>"
 
@@ -684,23 +759,22 @@ class Question:
         'not_attempted'
         """
 
-        def result(status: Status, line: str, error: BaseException | None = None) -> CheckResult:
-            return CheckResult(self.label, status, line, error)
+        def result(status: Status, message: str, error: BaseException | None = None) -> CheckResult:
+            week_name = self.week.name if self.week is not None else ""
+            return CheckResult(self.label, status, message, self.title, week_name, error)
 
         week = self.week
         if week is None or not week.is_bound:
             return result(
                 "not_ready",
-                self._line(
-                    f"Not ready: run the setup cell first (the one calling {ALIAS}.bind(...))."
-                ),
+                (f"Not ready: run the setup cell first (the one calling {ALIAS}.bind(...))."),
             )
         ctx = week.context
         missing = [k for k in self.requires if k not in ctx]
         if missing:
             return result(
                 "not_ready",
-                self._line(
+                (
                     f"Not ready: run the cell that calls {ALIAS}.bind(...) with "
                     f"{', '.join(missing)} first."
                 ),
@@ -708,7 +782,7 @@ class Question:
         if is_blank(answer):
             return result(
                 "not_attempted",
-                self._line(
+                (
                     "Not attempted. Replace ____ with your answer; "
                     f"{ALIAS}.{self.name}.hint() helps."
                 ),
@@ -718,7 +792,7 @@ class Question:
         except Exception as exc:  # noqa: BLE001 - a check must report, not crash the lab
             return result(
                 "error",
-                self._line(
+                (
                     "Could not check: computing the expected answer failed "
                     f"({type(exc).__name__}: {_one_line(exc, 120)}). Re-run the setup cell "
                     f"(the one calling {ALIAS}.bind) and try again."
@@ -730,55 +804,90 @@ class Question:
         except Incorrect as exc:
             return result(
                 "incorrect",
-                self._line(f"Incorrect: {_one_line(exc)}. Try {ALIAS}.{self.name}.hint()"),
+                (f"Incorrect: {_one_line(exc)}. Try {ALIAS}.{self.name}.hint()"),
             )
         except Exception as exc:  # noqa: BLE001
             return result(
                 "error",
-                self._line(
+                (
                     f"Could not check your answer ({type(exc).__name__} while comparing a "
                     f"{type(answer).__name__}). Is it the kind of value the question asks "
                     f"for? {ALIAS}.{self.name}.hint() helps."
                 ),
                 exc,
             )
-        return result("correct", self._line("Correct"))
+        return result("correct", ("Correct"))
 
     def check(self, answer: Any = ____) -> None:
-        """Print one line: Correct, Incorrect (why), Not attempted, or what to run first.
+        """Show one line: Correct, Incorrect (why), Not attempted, or what to run first.
 
-        Never raises, except in strict mode (``LENDLAB_STRICT=1``) where anything but
-        Correct raises :class:`CheckFailed` after printing. Returns None so a notebook shows
-        no extra ``Out[]``.
+        In a notebook the line is a rich display (text plus the :class:`CheckResult` as JSON,
+        which the notebook runner reads); elsewhere it is printed. Never raises, except in
+        strict mode (``LENDLAB_STRICT=1``) where anything but Correct raises
+        :class:`CheckFailed` after showing the line. Returns None so a notebook shows no
+        extra ``Out[]``.
         """
         try:
             res = self.evaluate(answer)
         except Exception as exc:  # noqa: BLE001 - evaluate is defensive; this is the last net
+            week_name = self.week.name if self.week is not None else ""
             res = CheckResult(
                 self.label,
                 "error",
-                self._line(f"Could not check ({type(exc).__name__}); please report this."),
+                f"Could not check ({type(exc).__name__}); please report this.",
+                self.title,
+                week_name,
                 exc,
             )
-        print(res.line)
+        show(res)
         if not res.correct and strict_mode():
             raise CheckFailed(res.line) from res.error
         return None
 
-    def hint(self, level: int = 1) -> None:
-        """Print hint 1 (a nudge) or 2 (more specific)."""
+    def hint(self, level: Any = 1) -> None:
+        """Print hint 1 (a nudge) or 2 (more specific); any other level gets the two calls.
+
+        ``level`` may be ``1``, ``2`` or a whole float such as ``2.0``; anything else
+        (``3``, ``"2"``, ``None``) prints how to ask for a hint instead of raising.
+
+        Examples
+        --------
+        >>> class Q(Question):
+        ...     title = "t"
+        ...     hints = ("First.", "Second.")
+        ...     solution_code = "x = 1"
+        >>> q = Q(); q.number = 1
+        >>> q.hint(2.0)
+        Q1 hint 2/2: Second.
+        >>> q.hint("2")
+        Q1 has two hints: ex.q1.hint(1) and ex.q1.hint(2) (got '2').
+        """
         call = f"{ALIAS}.{self.name}.hint"
-        if level not in (1, 2):
-            print(f"{self.label} has two hints: {call}(1) and {call}(2).")
+        number = _hint_level(level)
+        if number is None:
+            print(f"{self.label} has two hints: {call}(1) and {call}(2) (got {_short(level)}).")
             return None
-        more = f" (More: {call}(2))" if level == 1 else ""
-        print(f"{self.label} hint {level}/2: {self.hints[level - 1].strip()}{more}")
+        more = f" (More: {call}(2))" if number == 1 else ""
+        print(f"{self.label} hint {number}/2: {self.hints[number - 1].strip()}{more}")
         return None
 
     def solution(self) -> None:
-        """Print the solution code."""
+        """Print the solution code (the same code as the worked solution notebook)."""
         print(f"{self.label} solution:\n{self.solution_code.strip()}")
         return None
+
+
+def _hint_level(level: Any) -> int | None:
+    """1 or 2 for ``1``, ``2``, ``2.0``, ``np.int64(1)``; None for anything else."""
+    if isinstance(level, (bool, np.bool_)) or not isinstance(level, numbers.Real):
+        return None
+    try:
+        value = float(level)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    if value in (1.0, 2.0):
+        return int(value)
+    return None
 
 
 class Week:

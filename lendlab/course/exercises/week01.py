@@ -319,12 +319,10 @@ class DeclinePrecisionRecall(Question):
         "cutoff=...))`, or from the counts: declined_bad / (declined_bad + declined_good) "
         "and declined_bad / (declined_bad + approved_bad).",
     )
-    solution_code = (
-        'y, p = backtest["defaulted"], backtest["pd"]\n'
-        "decline_prec = metrics.decline_precision(y, p, cutoff=PRODUCTION_CUTOFF)\n"
-        "decline_rec = metrics.decline_recall(y, p, cutoff=PRODUCTION_CUTOFF)\n"
-        "# check with (decline_prec, decline_rec)"
-    )
+    solution_code = """\
+y, p = backtest["defaulted"], backtest["pd"]
+decline_prec = metrics.decline_precision(y, p, cutoff=PRODUCTION_CUTOFF)
+decline_rec = metrics.decline_recall(y, p, cutoff=PRODUCTION_CUTOFF)"""
 
     def expected(self, ctx):
         bt, c = ctx["backtest"], ctx["cutoff"]
@@ -391,13 +389,11 @@ class ApprovalAndBadRate(Question):
         "`metrics.approval_rate(pd, cutoff=...)` and `metrics.bad_rate_among_approved(y, pd, "
         "cutoff=...)`, both fractions.",
     )
-    solution_code = (
-        'approval = metrics.approval_rate(backtest["pd"], cutoff=PRODUCTION_CUTOFF)\n'
-        "bad_rate_approved = metrics.bad_rate_among_approved(\n"
-        '    backtest["defaulted"], backtest["pd"], cutoff=PRODUCTION_CUTOFF\n'
-        ")\n"
-        "# check with (approval, bad_rate_approved)"
-    )
+    solution_code = """\
+approval = metrics.approval_rate(backtest["pd"], cutoff=PRODUCTION_CUTOFF)
+bad_rate_approved = metrics.bad_rate_among_approved(
+    backtest["defaulted"], backtest["pd"], cutoff=PRODUCTION_CUTOFF
+)"""
 
     def expected(self, ctx):
         bt, c = ctx["backtest"], ctx["cutoff"]

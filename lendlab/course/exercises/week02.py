@@ -83,7 +83,8 @@ class Q1(Question):
         "champion_gini = metrics.gini(test['defaulted'], test['pd_champion'])  "
         "(the same as 2 * metrics.roc_auc(...) - 1). A fraction, not a percent.",
     )
-    solution_code = "champion_gini = metrics.gini(test['defaulted'], test['pd_champion'])"
+    solution_code = """\
+champion_gini = metrics.gini(test["defaulted"], test["pd_champion"])"""
 
     def expected(self, ctx):
         test = ctx["test"]
@@ -114,7 +115,8 @@ class Q2(Question):
         "champion_ks = metrics.ks_statistic(test['defaulted'], test['pd_champion']); on the "
         "points score it is the same number (KS does not care about the score's direction).",
     )
-    solution_code = "champion_ks = metrics.ks_statistic(test['defaulted'], test['pd_champion'])"
+    solution_code = """\
+champion_ks = metrics.ks_statistic(test["defaulted"], test["pd_champion"])"""
 
     def expected(self, ctx):
         test = ctx["test"]
@@ -157,7 +159,7 @@ base_rate_table = pd.DataFrame(
         }
         for s in samples.values()
     ],
-    index=list(samples),
+    index=[f"{rate:.0%} bad" for rate in samples],
 )"""
 
     def _table(self, ctx, *, positive_is_good: bool = False) -> pd.DataFrame:
@@ -209,10 +211,8 @@ class Q4(Question):
         "challenger_ece = metrics.expected_calibration_error(test['defaulted'], "
         "test['pd_challenger'])  (10 equal-width bands, the default).",
     )
-    solution_code = (
-        "challenger_ece = metrics.expected_calibration_error(test['defaulted'], "
-        "test['pd_challenger'])"
-    )
+    solution_code = """\
+challenger_ece = metrics.expected_calibration_error(test["defaulted"], test["pd_challenger"])"""
 
     def expected(self, ctx):
         test = ctx["test"]
@@ -412,9 +412,9 @@ class Q8(Question):
     )
     solution_code = """\
 diagnosis = {
-    "challenger_promotion": "threshold",  # AUC up, approvals moved: PDs too low
-    "bureau_join": "model",  # AUC collapsed, approvals flat: the ranking broke
-    "prior_offset": "threshold",  # AUC identical, approvals moved: a monotone PD shift
+    "challenger_promotion": "threshold",
+    "bureau_join": "model",
+    "prior_offset": "threshold",
 }"""
     choices = ("threshold", "model")
 

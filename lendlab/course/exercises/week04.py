@@ -179,7 +179,7 @@ class FeatureContract(Question):
         "join=sources.tables()).",
     )
     solution_code = """\
-rows = len(sources.applications)
+rows = len(sources.applications)           # one feature row per application, no more, no less
 feature_contract = {
     "name": "features",
     "columns": {
@@ -202,7 +202,10 @@ feature_contract = {
     "freshness": [{"column": "applied_at", "max_age": "2D"},
                   {"earlier": "bureau_pulled_at", "later": "applied_at", "max_lag": "1D"}],
     "joins": [{"key": "application_id", "right": "verifications", "min_share": 0.99}],
-}"""
+}
+good_night = quality.validate(features, feature_contract,
+                              as_of=sources.as_of, join=sources.tables())
+print("violations on the good night:", len(good_night))"""
     requires = ("sources", "features", "broken")
 
     def expected(self, ctx: Mapping[str, Any]) -> dict[str, Any]:
@@ -367,7 +370,8 @@ class PartnerApprovalDrop(Question):
 partner = features_now["channel"] == "partner_api"
 rate_after = decisions_now["approved"][partner & tonight].mean()
 rate_before = decisions_now["approved"][partner & baseline].mean()
-partner_drop = 1 - rate_after / rate_before"""
+partner_drop = 1 - rate_after / rate_before
+print(f"partner_api approval rate {rate_before:.3f} -> {rate_after:.3f}")"""
     requires = ("features_now", "features")
 
     def expected(self, ctx: Mapping[str, Any]) -> float:
@@ -412,7 +416,9 @@ class TonightFirstStage(Question):
     )
     solution_code = """\
 report_now = stage_report(sources_now, features_now)
-tonight_stage = next((s for s in STAGES[:3] if len(report_now[s]) > 0), "none")"""
+tonight_stage = next((s for s in STAGES[:3] if len(report_now[s]) > 0), "none")
+for stage, violations in report_now.items():
+    print(f"{stage}: {len(violations)} rule(s) violated")"""
     requires = ("sources_now", "features_now")
 
     def expected(self, ctx: Mapping[str, Any]) -> str:
@@ -442,12 +448,10 @@ class RootCauseColumn(Question):
         "a round factor is the one.",
     )
     solution_code = """\
-raw = sources_now.applications
-partner_raw = raw[raw["channel"] == "partner_api"]
-numeric = partner_raw.select_dtypes("number").drop(columns=["application_id"])
-after = numeric[partner_raw["applied_at"] >= SCENARIO_START].median()
-before = numeric[partner_raw["applied_at"] < SCENARIO_START].median()
-root_cause_column = (np.log(after / before).abs()).idxmax()"""
+numeric_raw = partner_raw.select_dtypes("number").drop(columns=["application_id"])
+ratio = numeric_raw[is_after].median() / numeric_raw[~is_after].median()
+print(ratio.round(3).to_string())
+root_cause_column = np.log(ratio).abs().idxmax()"""
     requires = ("sources_now", "scenario")
 
     def expected(self, ctx: Mapping[str, Any]) -> str:
@@ -537,7 +541,7 @@ class DrillColumn(Question):
     )
     solution_code = """\
 alarm_days = psi_grid.index[psi_grid.max(axis=1) > 0.1]
-drill_column = psi_grid.loc[alarm_days].drop(columns=list(DERIVED)).mean().idxmax()"""
+drill_column = psi_grid.loc[alarm_days].drop(columns=DERIVED).mean().idxmax()"""
     requires = ("drill", "drill_features")
 
     def expected(self, ctx: Mapping[str, Any]) -> str:
@@ -622,6 +626,7 @@ class DrillKind(Question):
     )
     solution_code = """\
 def triage(sig):
+    # Order matters: a bureau outage also zeroes inquiries, so test the spike first.
     if sig["income_ratio"] < 0.5:
         return "income_monthly_as_annual"
     if sig["income_ratio"] > 2:

@@ -233,8 +233,9 @@ class SmallestFlaggedSize(Question):
         "smallest_flagged = next(k for k, p in pvalues.items() if p < 0.05).",
     )
     solution_code = """\
-a, b = big_ref["revol_util"].to_numpy(), big_tax["revol_util"].to_numpy()
-pvalues = {k: drift.ks(a[:k], b[:k]).pvalue for k in SIZES if k <= len(a)}
+ref_values, tax_values = big_ref["revol_util"].to_numpy(), big_tax["revol_util"].to_numpy()
+pvalues = {k: drift.ks(ref_values[:k], tax_values[:k]).pvalue
+           for k in SIZES if k <= len(ref_values)}
 smallest_flagged = next(k for k, p in pvalues.items() if p < 0.05)"""
     requires = ("big_ref", "big_tax")
 
@@ -379,8 +380,7 @@ class IncidentWindow(Question):
         "incident_window = (str(days.min().date()), str(days.max().date())).",
     )
     solution_code = """\
-alarm = psi_grid.max(axis=1) >= 0.1
-days = psi_grid.index[alarm]
+days = psi_grid.index[psi_grid.max(axis=1) >= 0.1]
 incident_window = (str(days.min().date()), str(days.max().date()))"""
     requires = ("record",)
 
@@ -452,15 +452,16 @@ class IncidentKind(Question):
 def triage(sig):
     if sig.loc["fico: share of the most common value", "change"] > 0.05:
         return "bureau_outage"
-    if sig.loc["partner_api annual_income: median ratio", "change"] < 0.5:
+    if sig.loc["partner_api annual_income: median", "change"] < 0.5:
         return "income_monthly_as_annual"
-    if sig.loc["inquiries_6m: mean ratio", "change"] < 0.8:
+    if sig.loc["inquiries_6m: mean", "change"] < 0.8:
         return "stale_feature_store"
     if sig.loc["income_verification: share verified", "change"] < -0.05:
         return "income_verification_vendor_change"
     if sig.loc["partner_api emp_length_years: share of the most common value", "change"] > 0.1:
         return "partner_field_rename"
     return "seasonality"
+
 
 incident_kind = triage(signature)"""
     requires = ("record",)
