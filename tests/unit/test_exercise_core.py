@@ -7,7 +7,6 @@ import json
 import pickle
 
 import nbformat
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -16,8 +15,8 @@ from lendlab.course.exercises import ____
 from lendlab.course.exercises.checks import (
     CHECK_MIMETYPE,
     Blank,
-    CheckResult,
     CheckFailed,
+    CheckResult,
     Incorrect,
     Question,
     Week,
@@ -380,6 +379,134 @@ def test_in_a_kernel_check_displays_the_bundle_instead_of_printing(week, monkeyp
 def test_outside_a_kernel_check_prints_the_line(week, capsys):
     week.questions[0].check(0.25)
     assert capsys.readouterr().out == "Q1 (bad rate of the book): Correct\n"
+
+
+# ---------------------------------------------------------------- Week
+
+
+def test_week_numbers_questions_and_exposes_them():
+    w = Week("weekZZ", [BadRate(), Action()])
+    assert [q.label for q in w.questions] == ["Q1", "Q2"]
+    assert [q.name for q in w.questions] == ["q1", "q2"]
+    assert not w.is_bound and "weekZZ" in repr(w)
+
+
+def test_week_rejects_bad_definitions():
+    with pytest.raises(ValueError, match="questions is empty"):
+        Week("w", [])
+    with pytest.raises(TypeError, match="question 1 is type"):
+        Week("w", [BadRate])
+    q = BadRate()
+    Week("w1", [q])
+    with pytest.raises(ValueError, match="already belongs to w1"):
+        Week("w2", [q])
+
+    class NoHints(BadRate):
+        hints = ("only one",)
+
+    with pytest.raises(TypeError, match="hints must be a tuple of two"):
+        Week("w", [NoHints()])
+
+    class NoTitle(BadRate):
+        title = ""
+
+    with pytest.raises(TypeError, match="title is empty"):
+        Week("w", [NoTitle()])
+
+
+def test_bind_needs_data_and_context_is_read_only(week):
+    with pytest.raises(TypeError, match="bind\\(\\) needs the lab's data"):
+        week.bind()
+    with pytest.raises(TypeError):
+        week.context["book"] = None
+    week.unbind()
+    assert not week.is_bound
+
+
+# ---------------------------------------------------------------- comparison helpers
+
+
+def reason(fn, *args, **kwargs) -> str:
+    with pytest.raises(Incorrect) as info:
+        fn(*args, **kwargs)
+    return str(info.value)
+
+
+def test_expect_number_accepts_numpy_and_close_values():
+    expect_number(np.float64(0.25), 0.25)
+    expect_number(np.int64(3), 3)
+    expect_number(3.0, 3)
+    assert reason(expect_number, "3", 3) == "expected a number (int), got str '3'"
+
+
+def test_expect_choice():
+    opts = ["promote", "hold", "rollback"]
+    expect_choice("Hold", "hold", choices=opts)
+    assert "not one of the options: 'promote', 'hold', 'rollback'" in reason(
+        expect_choice, "wait", "hold", choices=opts
+    )
+    assert "not the best option" in reason(expect_choice, "promote", "hold", choices=opts)
+    assert "as text (str), got int 3" in reason(expect_choice, 3, "hold", choices=opts)
+    with pytest.raises(ValueError, match="not in choices"):
+        expect_choice("hold", "freeze", choices=opts)
+
+
+def test_expect_set():
+    expect_set(("DTI", "fico", "fico"), {"fico", "dti"})
+    assert reason(expect_set, ["fico"], {"fico", "dti"}) == "your answer is missing 1 item"
+    msg = reason(expect_set, ["fico", "grade", "dti"], {"fico", "dti"})
+    assert "'grade'" in msg and "not belong" in msg
+    assert "got str 'fico'" in reason(expect_set, "fico", {"fico"})
+
+
+def test_expect_bool():
+    expect_bool(np.bool_(True), True)
+    assert "got int 1" in reason(expect_bool, 1, True)
+    assert "not right" in reason(expect_bool, False, True)
+
+
+def test_expect_array():
+    expect_array(pd.Series([0.1, np.nan]), np.array([0.1, np.nan]))
+    assert reason(expect_array, [1, 2], [1, 2, 3]) == "your array has 2 values, expected 3"
+    assert "shape (2, 1)" in reason(expect_array, [[1], [2]], [1, 2])
+    assert "first at position 1" in reason(expect_array, [1, 5, 3], [1, 2, 3])
+    assert "NaN where a number" in reason(expect_array, [1, np.nan], [1, 2])
+    assert "not numbers" in reason(expect_array, ["a", "b"], [1, 2])
+    assert "got str" in reason(expect_array, "12", [1, 2])
+
+
+def test_expect_frame_says_where_without_the_answer():
+    want = pd.DataFrame(
+        {"segment": ["prime", "near_prime", "thin_file"], "bad_rate": [0.05, 0.14, 0.21]}
+    )
+    expect_frame(want.assign(extra=1), want)
+    shuffled = want.iloc[[2, 0, 1]]
+    assert "column 'segment' differs" in reason(expect_frame, shuffled, want)
+    expect_frame(shuffled, want, check_order=False)
+    msg = reason(expect_frame, want.assign(bad_rate=[0.05, 0.14, 0.99]), want)
+    assert msg == "your table: column 'bad_rate' differs in 1 of 3 rows (first at row 2, index 2)"
+    assert "0.21" not in msg
+    assert "missing column 'bad_rate'" in reason(expect_frame, want[["segment"]], want)
+    assert "has 2 rows, expected 3" in reason(expect_frame, want.head(2), want)
+    assert "not numeric" in reason(expect_frame, want.assign(bad_rate="x"), want)
+    assert ".reset_index()" in reason(expect_frame, want["bad_rate"], want)
+
+
+def test_expect_equal_dispatches_on_the_expected_type():
+    expect_equal((0.2, "Hold", {"a": 1.0}), (0.2, "hold", {"a": 1}))
+    assert reason(expect_equal, (0.2,), (0.2, 1)) == "expected 2 values, got 1"
+    assert reason(expect_equal, {"b": 1}, {"a": 1}) == "your answer is missing key 'a'"
+    assert reason(expect_equal, {"a": 2}, {"a": 1}) == "the value for 'a' is too high"
+    assert "expected text (str)" in reason(expect_equal, 1, "hold")
+    assert "expected None" in reason(expect_equal, 0, None)
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    import lendlab.course.exercises.checks
+
+    assert doctest.testmod(lendlab.course.exercises.checks).failed == 0
 
 
 # ---------------------------------------------------------------- nothing escapes into the lab
