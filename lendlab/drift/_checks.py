@@ -3,7 +3,11 @@
 Every message names the column (or argument), quotes the bad value and says the fix. The
 convention is lendlab's: TypeError for a value of the wrong type (including a column whose
 dtype cannot be what it claims, such as numbers stored as text), ValueError for a value of the
-right type that is out of range or misspelled.
+right type that is out of range or misspelled. Generic checks come from
+:mod:`lendlab.validation`; the drift-specific ones (column kinds, NaN policy, bins) live here.
+:func:`reject_numbers_as_text` is drift's own: unlike ``validation.reject_numbers_as_text`` it
+also catches numbers with a few placeholders ("N/A"), leaves object columns of booleans alone
+and only scans a column whose first rows look numeric (the drift hot path).
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+
+from lendlab import validation
 
 Kind = Literal["numeric", "categorical"]
 NanPolicy = Literal["raise", "omit", "bin"]
@@ -160,12 +166,8 @@ def check_bins(bins: object) -> int:
 
 
 def check_count(value: object, *, name: str, minimum: int = 0) -> int:
-    """A whole number >= ``minimum`` (e.g. ``min_rows``): TypeError or ValueError otherwise."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer, got {value!r} ({type(value).__name__})")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
-    return int(value)
+    """A whole number >= ``minimum`` (e.g. ``min_rows``): :mod:`lendlab.validation`'s check."""
+    return validation.check_positive_int(value, name, minimum=minimum)
 
 
 def check_threshold(value: object, *, name: str = "threshold") -> float:

@@ -207,7 +207,7 @@ def test_min_rows_counts_rows_per_column_and_is_validated():
     assert out.loc["b", "status"] == "insufficient data" and out.loc["b", "n_current"] == 50
     with pytest.raises(TypeError, match="min_rows must be an integer, got 2.5"):
         drift.drift_over_time(reference, log, nan_policy="omit", min_rows=2.5)
-    with pytest.raises(ValueError, match="min_rows must be >= 0, got -1"):
+    with pytest.raises(ValueError, match=r"min_rows=-1 is too small; pass an integer >= 0"):
         drift.drift_over_time(reference, log, nan_policy="omit", min_rows=-1)
     with pytest.raises(TypeError, match="threshold must be a non-negative number"):
         drift.drift_over_time(reference, log, nan_policy="omit", threshold="0.25")
