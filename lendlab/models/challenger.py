@@ -1,8 +1,12 @@
-"""The challenger: gradient-boosted trees with the same predict_pd / score API as the champion.
+"""The challenger: gradient-boosted trees with the same predict_pd / points API as the champion.
 
 Trees find non-linear effects and interactions a WoE scorecard cannot, but they give no
 per-feature points, so they cannot produce adverse-action reasons on their own (pair them with
 a scorecard in :func:`lendlab.models.decide`), and they are harder to validate (SR 11-7).
+
+Like the scorecard it implements the model contract (:class:`lendlab.models.PDModel`) and
+scikit-learn's binary-classifier API (``predict_proba``, ``predict``, ``classes_``,
+``score(X, y)`` = accuracy); :meth:`Challenger.points` gives points on the champion's scale.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
@@ -28,11 +32,12 @@ from lendlab.models._validation import (
 )
 from lendlab.models.features import CHALLENGER_FEATURES, add_engineered_features
 from lendlab.models.scaling import pd_to_score
+from lendlab.validation import check_name
 
 __all__ = ["Challenger"]
 
 
-class Challenger(BaseEstimator):
+class Challenger(ClassifierMixin, BaseEstimator):
     """Gradient-boosted challenger (:class:`~sklearn.ensemble.HistGradientBoostingClassifier`).
 
     Deterministic: fixed ``random_state``, no early stopping (no random validation split) and
@@ -57,7 +62,20 @@ class Challenger(BaseEstimator):
         no splits on a few hundred loans, as in small lab runs.)
     random_state : int, default 0
     pdo, base_score, base_odds : float
-        Points scaling used by :meth:`score` (see :mod:`lendlab.models.scaling`).
+        Points scaling used by :meth:`points` (see :mod:`lendlab.models.scaling`).
+    version : str, default "challenger-dev"
+        The name the scoring service reports and the decision log records, e.g.
+        ``"challenger-2025.1"``; no spaces.
+
+    Attributes
+    ----------
+    features_ : tuple of str
+    classes_ : numpy.ndarray
+        ``[0, 1]``: good, bad.
+    n_features_in_ : int
+        Number of features the model reads (X may hold more columns).
+    feature_names_in_ : numpy.ndarray of str
+    model_ : sklearn.ensemble.HistGradientBoostingClassifier
 
     Examples
     --------
@@ -82,6 +100,7 @@ class Challenger(BaseEstimator):
         pdo: float = 20.0,
         base_score: float = 600.0,
         base_odds: float = 50.0,
+        version: str = "challenger-dev",
     ) -> None:
         self.features = features
         self.max_iter = max_iter
@@ -92,6 +111,15 @@ class Challenger(BaseEstimator):
         self.pdo = pdo
         self.base_score = base_score
         self.base_odds = base_odds
+        self.version = version
+
+    def __sklearn_tags__(self):  # noqa: D105 - scikit-learn's estimator tags
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True  # the trees route missing values
+        tags.input_tags.string = True  # text columns are categories
+        tags.input_tags.categorical = True
+        tags.classifier_tags.multi_class = False  # 0 = good, 1 = bad
+        return tags
 
     def _inputs(self, X: pd.DataFrame, where: str) -> pd.DataFrame:
         """Model-ready columns: floats for numbers, fixed categories for the rest."""
@@ -142,10 +170,15 @@ class Challenger(BaseEstimator):
             features = CHALLENGER_FEATURES
         else:
             features = check_features(self.features)
+        check_frame(X, (), "Challenger.fit")  # a DataFrame before deriving columns
         X = add_engineered_features(X, features)
         X = check_frame(X, features, "Challenger.fit")
         labels = check_target(y, X)
+        check_name(self.version, "version")
         self.features_ = features
+        self.classes_ = np.array([0, 1])
+        self.n_features_in_ = len(features)
+        self.feature_names_in_ = np.asarray(features, dtype=object)
         self.categories_ = {}
         for feature in features:
             if is_categorical(X[feature]):
@@ -193,6 +226,7 @@ class Challenger(BaseEstimator):
         True
         """
         check_is_fitted(self, "model_")
+        check_frame(X, (), "Challenger.predict_pd")  # a DataFrame before deriving columns
         X = add_engineered_features(X, self.features_)
         X = check_frame(X, self.features_, "Challenger.predict_pd")
         inputs = self._inputs(X, "Challenger.predict_pd")
@@ -200,8 +234,61 @@ class Challenger(BaseEstimator):
             proba = self.model_.predict_proba(inputs)[:, 1]
         return pd.Series(proba, index=X.index, name="pd")
 
-    def score(self, X: pd.DataFrame) -> pd.Series:
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        """scikit-learn's class probabilities: column 0 good, column 1 bad (the PD).
+
+        Parameters
+        ----------
+        X : pandas.DataFrame
+            Applications holding every feature column.
+
+        Returns
+        -------
+        numpy.ndarray of shape (n, 2)
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> X = pd.DataFrame({"fico": [600, 620, 700, 720] * 50})
+        >>> m = Challenger(features=["fico"], max_iter=5, min_samples_leaf=5)
+        >>> m.fit(X, [1, 0, 0, 0] * 50).predict_proba(X).shape
+        (200, 2)
+        """
+        p = self.predict_pd(X).to_numpy()
+        return np.column_stack([1.0 - p, p])
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        """scikit-learn's predicted class: 1 (bad) where the PD is above 0.5, else 0 (good).
+
+        A lender decides at its own cutoff, not at 0.5: use :func:`lendlab.models.decide`.
+
+        Parameters
+        ----------
+        X : pandas.DataFrame
+            Applications holding every feature column.
+
+        Returns
+        -------
+        numpy.ndarray of int, shape (n,)
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> X = pd.DataFrame({"fico": [600, 620, 700, 720] * 50})
+        >>> m = Challenger(features=["fico"], max_iter=5, min_samples_leaf=5)
+        >>> m = m.fit(X, [1, 0, 0, 0] * 50)
+        >>> m.predict(X)[:4].tolist()  # even fico 600 has a PD below 0.5
+        [0, 0, 0, 0]
+        >>> bool(m.predict_pd(X).iloc[0] > m.predict_pd(X).iloc[3])
+        True
+        """
+        proba = self.predict_proba(X)  # raises NotFittedError before fit
+        return self.classes_[np.argmax(proba, axis=1)]
+
+    def points(self, X: pd.DataFrame) -> pd.Series:
         """Points per application on the champion's scale (higher = safer).
+
+        (Formerly ``score(X)``; ``score(X, y)`` is now scikit-learn's accuracy.)
 
         Parameters
         ----------
@@ -217,11 +304,11 @@ class Challenger(BaseEstimator):
         >>> import pandas as pd
         >>> X = pd.DataFrame({"fico": [600, 620, 700, 720] * 50})
         >>> m = Challenger(features=["fico"], max_iter=5, min_samples_leaf=5)
-        >>> s = m.fit(X, [1, 0, 0, 0] * 50).score(X)
+        >>> s = m.fit(X, [1, 0, 0, 0] * 50).points(X)
         >>> bool(s.iloc[3] > s.iloc[0])
         True
         """
         # Trees can put a leaf at PD 0 or 1 exactly; clip so every applicant gets finite points.
         p = np.clip(self.predict_pd(X).to_numpy(), 1e-12, 1 - 1e-12)
         points = pd_to_score(p, pdo=self.pdo, base_score=self.base_score, base_odds=self.base_odds)
-        return pd.Series(points, index=X.index, name="score")
+        return pd.Series(points, index=X.index, name="points")

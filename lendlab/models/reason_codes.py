@@ -188,12 +188,13 @@ def decide(
     Parameters
     ----------
     model : Scorecard or Challenger
-        Any fitted model with ``predict_pd`` and ``score``.
+        Any fitted model with ``predict_pd`` and ``points`` (scorecard points, higher =
+        safer).
     frame : pandas.DataFrame
         Applications.
     cutoff : float
         PD cutoff: approve when ``pd < cutoff``. With ``higher_is_riskier=False`` a points
-        cutoff: approve when ``score >= cutoff``.
+        cutoff: approve when ``points >= cutoff``.
     higher_is_riskier : bool, default True
         False when ``cutoff`` is in points.
     max_reasons : int, default 4
@@ -205,7 +206,8 @@ def decide(
     Returns
     -------
     pandas.DataFrame
-        Same index as ``frame``: ``pd``, ``score``, ``approved`` and ``reason_1`` ..
+        Same index as ``frame``: ``pd``, ``score`` (the model's points), ``approved`` and
+        ``reason_1`` ..
         ``reason_{max_reasons}`` (None for approved applications). A declined application
         without any reason means the cutoff declines even the best possible applicant:
         treat it as a misconfigured cutoff.
@@ -230,7 +232,7 @@ def decide(
             "per-feature points; pass reasons_from=<a fitted Scorecard>."
         )
     pd_ = model.predict_pd(frame)
-    score = model.score(frame)
+    score = model.points(frame)
     risk = pd_ if higher_is_riskier else score
     approved = metrics.approve(risk, cutoff=cutoff, higher_is_riskier=higher_is_riskier)
     out = pd.DataFrame({"pd": pd_, "score": score, "approved": approved}, index=frame.index)

@@ -27,6 +27,13 @@ Labels: ``fit`` uses whatever 0/1 outcome you give it (1 = bad). The lab convent
 on approved loans only (the only ones with outcomes) with either the truth ``defaulted`` or a
 matured observed label from :func:`lendlab.world.observed` (``bad_in_window``), and to
 measure AUC on a holdout of approved loans against ``defaulted``.
+
+scikit-learn: :class:`Scorecard` is a binary classifier (classes 0 = good, 1 = bad):
+``predict_proba(X)[:, 1]`` is the PD, ``predict`` says "bad" when the PD is above 0.5 and
+``score(X, y)`` is scikit-learn's accuracy; so ``clone``, ``cross_val_score(Scorecard(), X, y,
+scoring="roc_auc")`` and grid searches work. A lender decides at its own cutoff, not at 0.5:
+use :func:`lendlab.models.decide` or :func:`lendlab.metrics.approve` for decisions, and
+:meth:`Scorecard.points` for the scorecard points (higher = safer).
 """
 
 from __future__ import annotations
@@ -38,7 +45,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.isotonic import isotonic_regression
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
@@ -54,6 +61,8 @@ from lendlab.models._validation import (
     reject_numbers_as_text,
 )
 from lendlab.models.scaling import points_scaling
+from lendlab.validation import check_name
+from lendlab.world.schema import FEATURES
 
 __all__ = ["Scorecard"]
 
@@ -190,17 +199,18 @@ class _Bins:
         return binning
 
 
-class Scorecard(BaseEstimator):
+class Scorecard(ClassifierMixin, BaseEstimator):
     """Points scorecard: quantile bins, weight of evidence, logistic regression, PDO points.
 
-    See the module docstring for the method. ``y`` is 1 = bad, 0 = good; points are higher =
-    safer; ``predict_pd`` is higher = riskier.
+    See the module docstring for the method. ``y`` is 1 = bad, 0 = good; :meth:`points` are
+    higher = safer; :meth:`predict_pd` is higher = riskier. Implements the model contract
+    (:class:`lendlab.models.PDModel`) and scikit-learn's classifier API.
 
     Parameters
     ----------
-    features : list of str, optional
-        Columns to use. Default: :data:`lendlab.world.FEATURES`. Numeric columns get quantile
-        bins; text/category/bool columns one bin per value.
+    features : list of str, default :data:`lendlab.world.schema.FEATURES`
+        Columns to use, read by name. Numeric columns get quantile bins; text/category/bool
+        columns one bin per value. ``None`` means the default.
     n_bins : int, default 10
         Quantile bins per numeric feature before merging (fewer when values repeat, e.g.
         term 36/60).
@@ -215,10 +225,19 @@ class Scorecard(BaseEstimator):
         Good:bad odds at ``base_score``.
     C : float, default 1.0
         Inverse L2 regularisation strength of the logistic regression.
+    version : str, default "scorecard-dev"
+        The name the scoring service reports and the decision log records, e.g.
+        ``"scorecard-2025.1"``; no spaces.
 
     Attributes
     ----------
     features_ : tuple of str
+    classes_ : numpy.ndarray
+        ``[0, 1]``: good, bad.
+    n_features_in_ : int
+        Number of features the model reads (X may hold more columns).
+    feature_names_in_ : numpy.ndarray of str
+        The features the model reads, in order.
     factor_, offset_ : float
         The PDO scaling (28.85 and 487.12 by default).
     model_ : sklearn.linear_model.LogisticRegression
@@ -233,13 +252,15 @@ class Scorecard(BaseEstimator):
     (28.85, 487.12)
     >>> card.information_value().index[0]
     'fico'
-    >>> bool((card.score(loans) > 0).all()), bool(card.predict_pd(loans).max() < 1)
+    >>> bool((card.points(loans) > 0).all()), bool(card.predict_pd(loans).max() < 1)
     (True, True)
+    >>> card.predict_proba(loans).shape == (len(loans), 2)
+    True
     """
 
     def __init__(
         self,
-        features: Sequence[str] | None = None,
+        features: Sequence[str] | None = FEATURES,
         *,
         n_bins: int = 10,
         monotone: bool = True,
@@ -247,6 +268,7 @@ class Scorecard(BaseEstimator):
         base_score: float = 600.0,
         base_odds: float = 50.0,
         C: float = 1.0,
+        version: str = "scorecard-dev",
     ) -> None:
         self.features = features
         self.n_bins = n_bins
@@ -255,6 +277,7 @@ class Scorecard(BaseEstimator):
         self.base_score = base_score
         self.base_odds = base_odds
         self.C = C
+        self.version = version
 
     # -- fitting -----------------------------------------------------------------------------
     def fit(self, X: pd.DataFrame, y: Any) -> Scorecard:
@@ -287,6 +310,7 @@ class Scorecard(BaseEstimator):
             raise ValueError(f"n_bins={self.n_bins!r} must be >= 2.")
         if not (isinstance(self.C, (int, float)) and self.C > 0):
             raise ValueError(f"C={self.C!r} must be a positive number.")
+        check_name(self.version, "version")
         factor, offset = points_scaling(
             pdo=self.pdo, base_score=self.base_score, base_odds=self.base_odds
         )
@@ -303,6 +327,9 @@ class Scorecard(BaseEstimator):
         with threadpool_limits(limits=1):
             self.model_ = LogisticRegression(C=float(self.C), max_iter=1000).fit(woe, labels)
         self.features_ = features
+        self.classes_ = np.array([0, 1])
+        self.n_features_in_ = len(features)
+        self.feature_names_in_ = np.asarray(features, dtype=object)
         self.factor_, self.offset_ = factor, offset
         # Points per bin: -factor * (coef * woe) plus an equal share of (offset - factor * b0).
         share = (offset - factor * float(self.model_.intercept_[0])) / len(features)
@@ -314,10 +341,16 @@ class Scorecard(BaseEstimator):
 
     def _resolve_features(self) -> tuple[str, ...]:
         if self.features is None:
-            from lendlab import world
-
-            return tuple(world.FEATURES)
+            return tuple(FEATURES)
         return check_features(self.features)
+
+    def __sklearn_tags__(self):  # noqa: D105 - scikit-learn's estimator tags
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True  # missing values get their own bin
+        tags.input_tags.string = True  # text columns are binned by value
+        tags.input_tags.categorical = True
+        tags.classifier_tags.multi_class = False  # 0 = good, 1 = bad
+        return tags
 
     def _bin_matrix(self, X: pd.DataFrame, where: str) -> np.ndarray:
         return np.column_stack([b.assign(X[b.feature], where) for b in self.bins_])
@@ -332,7 +365,7 @@ class Scorecard(BaseEstimator):
 
     # -- scoring -----------------------------------------------------------------------------
     def feature_points(self, X: pd.DataFrame) -> pd.DataFrame:
-        """Points each application earns on each feature (the rows sum to :meth:`score`).
+        """Points each application earns on each feature (the rows sum to :meth:`points`).
 
         Parameters
         ----------
@@ -349,7 +382,7 @@ class Scorecard(BaseEstimator):
         >>> import pandas as pd
         >>> X = pd.DataFrame({"fico": [620, 640, 700, 760, 610, 720]})
         >>> card = Scorecard(features=["fico"], n_bins=2).fit(X, [1, 0, 0, 0, 1, 0])
-        >>> bool(card.feature_points(X)["fico"].sum() == card.score(X).sum())
+        >>> bool(card.feature_points(X)["fico"].sum() == card.points(X).sum())
         True
         """
         bins = self._checked(X, "Scorecard.feature_points")
@@ -358,8 +391,11 @@ class Scorecard(BaseEstimator):
             index=X.index,
         )
 
-    def score(self, X: pd.DataFrame) -> pd.Series:
+    def points(self, X: pd.DataFrame) -> pd.Series:
         """Points per application: higher = safer (600 = 50:1 good:bad odds by default).
+
+        (Formerly ``score(X)``; ``score(X, y)`` is now scikit-learn's
+        accuracy.)
 
         Parameters
         ----------
@@ -376,11 +412,11 @@ class Scorecard(BaseEstimator):
         >>> import pandas as pd
         >>> X = pd.DataFrame({"fico": [620, 640, 700, 760, 610, 720]})
         >>> card = Scorecard(features=["fico"], n_bins=2).fit(X, [1, 0, 0, 0, 1, 0])
-        >>> s = card.score(X)
+        >>> s = card.points(X)
         >>> bool(s[2] > s[0])
         True
         """
-        return self.feature_points(X).sum(axis=1).rename("score")
+        return self.feature_points(X).sum(axis=1).rename("points")
 
     def predict_pd(self, X: pd.DataFrame) -> pd.Series:
         """Probability of default per application (higher = riskier).
@@ -404,8 +440,59 @@ class Scorecard(BaseEstimator):
         >>> bool(p[0] > p[2])
         True
         """
-        log_odds_good = (self.score(X).to_numpy() - self.offset_) / self.factor_
+        log_odds_good = (self.points(X).to_numpy() - self.offset_) / self.factor_
         return pd.Series(1.0 / (1.0 + np.exp(log_odds_good)), index=X.index, name="pd")
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        """scikit-learn's class probabilities: column 0 good, column 1 bad (the PD).
+
+        Parameters
+        ----------
+        X : pandas.DataFrame
+            Applications holding every feature column.
+
+        Returns
+        -------
+        numpy.ndarray of shape (n, 2)
+            Rows sum to 1; ``[:, 1]`` equals :meth:`predict_pd`.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> X = pd.DataFrame({"fico": [620, 640, 700, 760, 610, 720]})
+        >>> card = Scorecard(features=["fico"], n_bins=2).fit(X, [1, 0, 0, 0, 1, 0])
+        >>> proba = card.predict_proba(X)
+        >>> proba.shape, bool((proba[:, 1] == card.predict_pd(X).to_numpy()).all())
+        ((6, 2), True)
+        """
+        p = self.predict_pd(X).to_numpy()
+        return np.column_stack([1.0 - p, p])
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        """scikit-learn's predicted class: 1 (bad) where the PD is above 0.5, else 0 (good).
+
+        A lender decides at its own cutoff (e.g. decline when PD >= 0.2), not at 0.5: use
+        :func:`lendlab.models.decide` for decisions.
+
+        Parameters
+        ----------
+        X : pandas.DataFrame
+            Applications holding every feature column.
+
+        Returns
+        -------
+        numpy.ndarray of int, shape (n,)
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> X = pd.DataFrame({"fico": [620, 640, 700, 760, 610, 720]})
+        >>> card = Scorecard(features=["fico"], n_bins=2).fit(X, [1, 0, 0, 0, 1, 0])
+        >>> card.predict(X).tolist()
+        [1, 1, 0, 0, 1, 0]
+        """
+        proba = self.predict_proba(X)  # raises NotFittedError before fit
+        return self.classes_[np.argmax(proba, axis=1)]
 
     # -- reading the card --------------------------------------------------------------------
     def points_table(self) -> pd.DataFrame:

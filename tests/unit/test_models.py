@@ -79,7 +79,7 @@ def test_pd_to_score_rejects_certain_outcomes():
 def test_score_is_sum_of_points_and_matches_pd(card, world_data):
     _, holdout = world_data
     points = card.feature_points(holdout)
-    score = card.score(holdout)
+    score = card.points(holdout)
     np.testing.assert_allclose(points.sum(axis=1), score)
     p = card.predict_pd(holdout)
     np.testing.assert_allclose(score, card.offset_ + card.factor_ * np.log((1 - p) / p))
@@ -148,7 +148,7 @@ def test_missing_at_serving_scores_as_average(card, world_data):
     broken["fico"] = np.nan
     table = card.points_table().set_index(["feature", "bin"])
     assert table.loc[("fico", "missing"), "woe"] == 0.0
-    before, after = card.score(holdout.head(2_000)), card.score(broken)
+    before, after = card.points(holdout.head(2_000)), card.points(broken)
     assert after.std() < before.std()
 
 
@@ -167,7 +167,7 @@ def test_holdout_auc_band(card, challenger_model, world_data):
     _, holdout = world_data
     y = holdout["defaulted"]
     auc_card = metrics.roc_auc(y, card.predict_pd(holdout))
-    auc_points = metrics.roc_auc(y, card.score(holdout), higher_is_riskier=False)
+    auc_points = metrics.roc_auc(y, card.points(holdout), higher_is_riskier=False)
     auc_challenger = metrics.roc_auc(y, challenger_model.predict_pd(holdout))
     ceiling = metrics.roc_auc(y, holdout["pd_true"])
     assert 0.68 < auc_card < 0.73
@@ -184,7 +184,7 @@ def test_challenger_score_uses_the_same_scale(challenger_model, world_data):
     _, holdout = world_data
     p = challenger_model.predict_pd(holdout.head(100))
     np.testing.assert_allclose(
-        challenger_model.score(holdout.head(100)), models.pd_to_score(p.to_numpy())
+        challenger_model.points(holdout.head(100)), models.pd_to_score(p.to_numpy())
     )
 
 
@@ -243,7 +243,7 @@ def test_predict_bad_input(make, world_data):
     with pytest.raises(TypeError, match="'fico' was numeric"):
         model.predict_pd(holdout.assign(fico="700"))
     with pytest.raises(ValueError, match="infinite"):
-        model.score(holdout.assign(dti=np.inf))
+        model.points(holdout.assign(dti=np.inf))
 
 
 @pytest.mark.parametrize(

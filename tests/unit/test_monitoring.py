@@ -68,7 +68,7 @@ def test_log_layout_and_values(log, apps, card):
     assert (log["model_version"] == "card-v1").all()
     np.testing.assert_allclose(log["pd"], card.predict_pd(apps).round(6).to_numpy())
     # whole points from the same PDO scaling as the scorecard's own points
-    assert np.abs(log["score"].to_numpy() - card.score(apps).to_numpy()).max() <= 1
+    assert np.abs(log["score"].to_numpy() - card.points(apps).to_numpy()).max() <= 1
     pd.testing.assert_frame_equal(
         log[features], apps[features].reset_index(drop=True), check_dtype=False
     )
@@ -348,4 +348,42 @@ def test_fast_vintage_labels_equal_strftime():
             utc=True,
         )
     )
-    assert monitoring.decision_record._vintage(when).tolist() == when.dt.strftime("%Y-%m").tolist()
+    assert monitoring.performance._vintage(when).tolist() == when.dt.strftime("%Y-%m").tolist()
+
+
+def test_model_version_defaults_to_the_models_version(apps, card):
+    head = apps.head(50)
+    log = monitoring.decision_log(head, card, cutoff=CUTOFF)
+    assert (log["model_version"] == card.version).all() and card.version == "scorecard-dev"
+    with pytest.raises(ValueError, match="no `version`"):
+        monitoring.decision_log(_apps([0.1]), FixedPD(), cutoff=0.2, reasons=_reasons)
+    with pytest.raises(ValueError, match="without spaces"):
+        monitoring.decision_log(_apps([0.1]), FixedPD(), cutoff=0.2, model_version="card v1")
+
+
+def test_points_follow_the_models_scaling(apps, card):
+    from sklearn.base import clone
+
+    steep = clone(card).set_params(pdo=40.0).fit(apps, apps["defaulted"])
+    log = monitoring.decision_log(apps.head(200), steep, cutoff=CUTOFF)
+    assert np.abs(log["score"].to_numpy() - steep.points(apps.head(200)).to_numpy()).max() <= 1
+
+
+def test_monitoring_reexports_the_split_modules():
+    import importlib
+
+    from lendlab.models.contract import PDModel
+    from lendlab.monitoring import decision_record, estimation, performance
+
+    # the package attribute ``decision_mix`` is the function; the module is still importable
+    mix_module = importlib.import_module("lendlab.monitoring.decision_mix")
+    assert monitoring.PDModel is PDModel
+    assert monitoring.decision_log is decision_record.decision_log
+    assert monitoring.decision_mix is mix_module.decision_mix
+    assert monitoring.vintage_curve is performance.vintage_curve
+    assert monitoring.expected_outcomes is estimation.expected_outcomes
+    assert set(monitoring.__all__) == {
+        "DECISIONS", "LOG_COLUMNS", "REASON_COLUMNS", "RETENTION_MONTHS", "PDModel",
+        "bad_rate_by_vintage", "decision_log", "decision_mix", "expected_outcomes",
+        "loan_performance", "vintage_curve",
+    }  # fmt: skip
