@@ -27,7 +27,7 @@ Example
 from lendlab.models.artifacts import load_model, read_sidecar, save_model, sidecar_path
 from lendlab.models.challenger import Challenger
 from lendlab.models.contract import PDModel, check_model, model_features, model_scaling
-from lendlab.models.features import CHALLENGER_FEATURES, add_engineered_features
+from lendlab.models.features import CHALLENGER_FEATURES
 from lendlab.models.policy import POLICY_RULES, rules_policy
 from lendlab.models.reason_codes import MISSING_REASON_TEXT, REASON_TEXT, decide, reason_codes
 from lendlab.models.scaling import pd_to_score, points_scaling, score_to_pd
@@ -35,7 +35,6 @@ from lendlab.models.scorecard import Scorecard
 
 __all__ = [
     "CHALLENGER_FEATURES",
-    "add_engineered_features",
     "MISSING_REASON_TEXT",
     "POLICY_RULES",
     "REASON_TEXT",

@@ -30,9 +30,10 @@ from lendlab.models._validation import (
     numeric_values,
     reject_numbers_as_text,
 )
-from lendlab.models.features import CHALLENGER_FEATURES, add_engineered_features
+from lendlab.models.features import CHALLENGER_FEATURES
 from lendlab.models.scaling import pd_to_score
 from lendlab.validation import check_name
+from lendlab.world.features import add_derived_features as add_engineered_features
 
 __all__ = ["Challenger"]
 

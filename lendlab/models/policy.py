@@ -2,7 +2,10 @@
 
 When the scoring service is down or untrusted, a lender can fall back to simple published
 rules: credit score >= 660, DTI <= 40 %, at most 6 inquiries in 6 months (LendingClub's
-criteria, DTI relaxed from 35; thresholds in :data:`lendlab.world.POLICY`).
+criteria, DTI relaxed from 35). The rules and thresholds are defined once, in
+:data:`lendlab.world.schema.KNOCKOUT_RULES` and :data:`lendlab.world.schema.POLICY`; the
+decision is :func:`lendlab.world.schema.passes_knockout`, so this fallback, the generator's
+``approved_policy`` and the fault catalogue always agree. This module adds the reasons.
 """
 
 from __future__ import annotations
@@ -10,34 +13,31 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from lendlab import world
-from lendlab.models._validation import check_frame, numeric_values
+from lendlab.models._validation import check_frame
+from lendlab.world.schema import KNOCKOUT_RULES, POLICY, passes_knockout
 
 __all__ = ["POLICY_RULES", "rules_policy"]
 
-#: (column, comparison, threshold key, reason when it fails, reason when the value is missing)
-POLICY_RULES: tuple[tuple[str, str, str, str, str], ...] = (
-    (
-        "fico",
-        ">=",
-        "fico_min",
+# Adverse-action wording per rule column: (when the rule fails, when the value is missing).
+_REASONS: dict[str, tuple[str, str]] = {
+    "fico": (
         "Credit score below our minimum of {threshold:g}",
         "No credit score available from the credit bureau",
     ),
-    (
-        "dti",
-        "<=",
-        "dti_max",
+    "dti": (
         "Debt obligations too high relative to income (above {threshold:g}%)",
         "Debt-to-income ratio could not be calculated: income or obligations missing",
     ),
-    (
-        "inquiries_6m",
-        "<=",
-        "inquiries_max",
+    "inquiries_6m": (
         "Too many recent credit inquiries (more than {threshold:g} in 6 months)",
         "Number of recent credit inquiries not available from the credit bureau",
     ),
+}
+
+#: (column, comparison, threshold key, reason when it fails, reason when the value is missing),
+#: one per rule of :data:`lendlab.world.schema.KNOCKOUT_RULES`, in its order.
+POLICY_RULES: tuple[tuple[str, str, str, str, str], ...] = tuple(
+    (column, op, key, *_REASONS[column]) for column, op, key in KNOCKOUT_RULES
 )
 
 
@@ -75,20 +75,14 @@ def rules_policy(frame: pd.DataFrame) -> pd.DataFrame:
     """
     columns = [rule[0] for rule in POLICY_RULES]
     check_frame(frame, columns, "rules_policy")
+    passes = passes_knockout(frame, by_rule=True)  # validates the columns are numeric
+    approved = passes.all(axis=1)
     n = len(frame)
-    approved = np.ones(n, dtype=bool)
-    failed = np.zeros((n, len(POLICY_RULES)), dtype=bool)
+    failed = ~passes
     texts = np.empty((n, len(POLICY_RULES)), dtype=object)
-    for j, (column, op, key, fail_text, missing_text) in enumerate(POLICY_RULES):
-        threshold = world.POLICY[key]
-        values = numeric_values(frame[column], "rules_policy")
-        missing = np.isnan(values)
-        with np.errstate(invalid="ignore"):
-            passes = values >= threshold if op == ">=" else values <= threshold
-        passes &= ~missing
-        approved &= passes
-        failed[:, j] = ~passes
-        texts[:, j] = np.where(missing, missing_text, fail_text.format(threshold=threshold))
+    for j, (column, _, key, fail_text, missing_text) in enumerate(POLICY_RULES):
+        missing = frame[column].isna().to_numpy()
+        texts[:, j] = np.where(missing, missing_text, fail_text.format(threshold=POLICY[key]))
 
     # Pack each row's failed rules to the left: reason_k is the k-th failed rule of the row.
     out = pd.DataFrame({"approved": approved}, index=frame.index)

@@ -43,7 +43,9 @@ from lendlab.quality.contracts import (
     Lag,
     validate,
 )
+from lendlab.world import features as derived
 from lendlab.world.faults import FAULTS
+from lendlab.world.schema import BUREAU_FIELDS, CATEGORIES
 
 __all__ = [
     "Sources",
@@ -56,13 +58,8 @@ __all__ = [
     "BUREAU_COLUMNS",
 ]
 
-BUREAU_COLUMNS: tuple[str, ...] = (
-    "fico",
-    "inquiries_6m",
-    "revol_util",
-    "delinq_2y",
-    "open_accounts",
-)
+#: Fields a bureau pull returns: :data:`lendlab.world.schema.BUREAU_FIELDS`.
+BUREAU_COLUMNS: tuple[str, ...] = BUREAU_FIELDS
 _APP_COLUMNS = (
     "application_id",
     "applied_at",
@@ -438,8 +435,13 @@ def build_features(sources: Sources, *, breaks: Iterable[str] = ()) -> pd.DataFr
 
     monthly_income = joined["annual_income"] / 12.0
     joined["dti"] = np.round(joined["monthly_debt"] / monthly_income * 100.0, 2)
-    joined["loan_to_income"] = np.round(joined["loan_amount"] / joined["annual_income"], 4)
-    joined["verified_to_stated"] = np.round(joined["verified_income"] / joined["annual_income"], 4)
+    # The same functions the models use (lendlab.world.features): same names, same values.
+    joined["loan_to_income"] = derived.loan_to_income(
+        joined["loan_amount"], joined["annual_income"]
+    )
+    joined["verified_to_stated"] = derived.verified_to_stated(
+        joined["verified_income"], joined["annual_income"]
+    )
     order = [
         "application_id",
         "applied_at",
@@ -467,13 +469,7 @@ def build_features(sources: Sources, *, breaks: Iterable[str] = ()) -> pd.DataFr
     return joined[order].reset_index(drop=True)
 
 
-_CATEGORIES = {
-    "channel": ("web", "mobile", "partner_api", "broker"),
-    "region": ("northeast", "midwest", "south", "west"),
-    "segment": ("prime", "near_prime", "thin_file", "returning"),
-    "home_ownership": ("mortgage", "rent", "own"),
-    "income_verification": ("verified", "source_verified", "not_verified"),
-}
+_CATEGORIES = CATEGORIES  # the world's category lists (lendlab.world.schema)
 
 _BUREAU_RULES = {
     "fico": Column(dtype="int", min=300, max=850, max_mode_share=0.05),

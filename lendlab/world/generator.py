@@ -20,12 +20,23 @@ Example
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 from scipy import special, stats
+
+from lendlab.world import features as derived
+from lendlab.world.schema import (
+    CATEGORICAL_FEATURES,
+    CATEGORIES,
+    FEATURES,
+    POLICY,
+    TRUTH_COLUMNS,
+    passes_knockout,
+)
 
 __all__ = [
     "FEATURES",
@@ -36,33 +47,6 @@ __all__ = [
     "generate",
     "observed",
 ]
-
-#: Model inputs a lender has at application time. ``grade`` and ``interest_rate`` are outputs of
-#: the incumbent pricing model, so they are not model inputs here (using them would leak it).
-FEATURES: tuple[str, ...] = (
-    "fico",
-    "annual_income",
-    "dti",
-    "loan_amount",
-    "term_months",
-    "inquiries_6m",
-    "revol_util",
-    "emp_length_years",
-    "delinq_2y",
-    "open_accounts",
-)
-CATEGORICAL_FEATURES: tuple[str, ...] = ("home_ownership", "income_verification", "channel")
-
-#: Columns only the world knows. :func:`observed` never returns them.
-TRUTH_COLUMNS: tuple[str, ...] = (
-    "pd_true",
-    "defaulted",
-    "months_to_default",
-    "protected_group",
-)
-
-#: The incumbent rules policy (LendingClub's published criteria, DTI relaxed from 35).
-POLICY = {"fico_min": 660, "dti_max": 40.0, "inquiries_max": 6}
 
 #: logit(PD) = intercept + sum(coef * term). Score slope: odds double about every 45 points
 #: (Fed 2007 Report to Congress on Credit Scoring); DTI: default roughly doubles from the lowest
@@ -101,18 +85,11 @@ PD_MODEL = {
 _SEASONING_MONTHS = np.array([4.0, 5, 12, 24, 36, 60])
 _SEASONING_CUM = np.array([0.0, 2.5, 7.3, 13.4, 16.5, 17.3]) / 17.3
 
-_CHANNELS = ("web", "mobile", "partner_api", "broker")
 _CHANNEL_MIX = (0.45, 0.25, 0.20, 0.10)
-_REGIONS = ("northeast", "midwest", "south", "west")
 _REGION_MIX = (0.18, 0.21, 0.38, 0.23)
-_SEGMENTS = ("prime", "near_prime", "thin_file", "returning")
-_HOME = ("mortgage", "rent", "own")
-_VERIFICATION = ("verified", "source_verified", "not_verified")
-_GRADES = ("A", "B", "C", "D", "E", "F", "G")
 # Grade mix among policy-approved loans (LendingClub 2007-2018) and the rate card by grade.
 _GRADE_MIX = (0.175, 0.292, 0.284, 0.149, 0.070, 0.024, 0.007)
 _GRADE_RATE = (7.0, 10.5, 14.0, 18.0, 22.0, 26.0, 29.0)
-_GROUPS = ("reference", "protected")
 # Employment length 0..10 (10 = "10+ years"): mean about 6, as in LendingClub's data.
 _EMP_MIX = (0.08, 0.07, 0.09, 0.08, 0.06, 0.06, 0.05, 0.045, 0.045, 0.04, 0.34)
 
@@ -136,15 +113,44 @@ _DTI_BY_Z = stats.beta.ppf(special.ndtr(np.linspace(_Z_LO, _Z_HI, 8193)), 2.78, 
 # Inquiries are Poisson(0.66): a copula normal above the k-th cut means more than k inquiries.
 _INQ_CUTS = special.ndtri(np.clip(stats.poisson.cdf(np.arange(0, 30), 0.66), 0, 1 - 1e-16))
 
+# The world's APR by score for the payment-shock term (6%-30%), indexed by fico - 300.
+_APR = np.clip(30.0 - 0.08 * (np.arange(300, 851) - 600.0), 6.0, 30.0)
+_CHANNEL_CODE = {name: code for code, name in enumerate(CATEGORIES["channel"])}
+
 _GRADE_NOISE = 0.5  # how blurred the incumbent pricing model's view of risk is
 
 
-def _validate_n(n: object) -> int:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
-        raise ValueError(f"n must be a positive whole number of applications, got {n!r}")
-    if n <= 0:
-        raise ValueError(f"n must be a positive whole number of applications, got {n!r}")
-    return int(n)
+# pandas nanosecond timestamps cover 1677-09-21 .. 2262-04-11: every application day must fit.
+_FIRST_DAY = pd.Timestamp("1677-09-22", tz="UTC")
+_END_DAY = pd.Timestamp("2262-04-11", tz="UTC")  # exclusive: the last day must end before it
+
+
+def _whole(value: object, name: str, *, minimum: int, what: str) -> int:
+    """A whole number >= ``minimum``: TypeError for another type, ValueError below it."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(
+            f"{name} must be {what} (an int), got {type(value).__name__} {value!r}; "
+            f"e.g. {name}=int({value!r}) if it is a whole number"
+        )
+    if value < minimum:
+        raise ValueError(f"{name} must be {what} (>= {minimum}), got {value!r}")
+    return int(value)
+
+
+def _utc_timestamp(value: object, name: str, example: str) -> pd.Timestamp:
+    """A date or time as a UTC Timestamp: TypeError for a non-date, ValueError for a bad one."""
+    if not isinstance(value, (str, dt.date, np.datetime64)):  # pd.Timestamp is a datetime
+        raise TypeError(
+            f"{name} must be a date such as {example!r} (str, datetime or Timestamp), got "
+            f"{type(value).__name__} {value!r}"
+        )
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise ValueError(f"{name} must be a date such as {example!r}, got {value!r}") from exc
+    if pd.isna(ts):
+        raise ValueError(f"{name} must be a date such as {example!r}, got a missing date {value!r}")
+    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
 def _daily_weights(start: pd.Timestamp, days: int) -> np.ndarray:
@@ -190,7 +196,6 @@ def generate(
     start: str | pd.Timestamp = "2025-01-01",
     days: int = 365,
     protected_share: float = 0.30,
-    **unknown: object,
 ) -> pd.DataFrame:
     """Generate ``n`` loan applications with their true risk and lifetime outcome.
 
@@ -200,44 +205,56 @@ def generate(
         Number of applications (a positive whole number).
     seed : int, default 0
         Seed for :func:`numpy.random.default_rng`. The same seed gives the same bytes.
-    start : str or Timestamp, default "2025-01-01"
-        First application day (UTC).
+    start : str, datetime or Timestamp, default "2025-01-01"
+        First application day (UTC; a time of day is dropped).
     days : int, default 365
-        Length of the application window in days.
+        Length of the application window in days. The window must end by 2262-04-10, the
+        last whole day pandas' nanosecond timestamps can hold.
     protected_share : float, default 0.30
-        Share of applicants in the synthetic protected group (fair-lending labs).
+        Share of applicants in the synthetic protected group (fair-lending labs), in (0, 1).
 
     Returns
     -------
     pandas.DataFrame
-        One row per application, sorted by ``applied_at``; columns are listed in the data card.
+        One row per application, sorted by ``applied_at``; its columns, dtypes and meanings
+        are :data:`lendlab.world.schema.COLUMNS`.
+
+    Raises
+    ------
+    TypeError
+        An argument has the wrong type (``n="10"``, ``seed=1.5``, ``start=5``) or is unknown.
+    ValueError
+        An argument has a bad value (``n=0``, ``seed=-1``, ``protected_share=1.5``, a start
+        that is not a date, or a window past 2262-04-10).
 
     Examples
     --------
     >>> book = generate(10_000, seed=3)
-    >>> round(book.loc[book["approved_policy"], "defaulted"].mean(), 1)
+    >>> round(float(book.loc[book["approved_policy"], "defaulted"].mean()), 1)
     0.2
     """
-    if unknown:
-        raise ValueError(
-            f"generate() got unknown option(s) {sorted(unknown)}; "
-            "valid options are seed, start, days, protected_share"
+    n = _whole(n, "n", minimum=1, what="a positive whole number of applications")
+    seed = _whole(seed, "seed", minimum=0, what="a non-negative integer")
+    days = _whole(days, "days", minimum=1, what="a positive whole number of days")
+    if isinstance(protected_share, bool) or not isinstance(
+        protected_share, (int, float, np.integer, np.floating)
+    ):
+        raise TypeError(
+            f"protected_share must be a number between 0 and 1, got "
+            f"{type(protected_share).__name__} {protected_share!r}"
         )
-    n = _validate_n(n)
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    if isinstance(days, bool) or not isinstance(days, (int, np.integer)) or days <= 0:
-        raise ValueError(f"days must be a positive integer, got {days!r}")
-    if not 0.0 < float(protected_share) < 1.0:
-        raise ValueError(f"protected_share must be between 0 and 1, got {protected_share!r}")
-    try:
-        start_ts = pd.Timestamp(start)
-    except (ValueError, TypeError) as exc:
-        raise ValueError(f"start must be a date such as '2025-01-01', got {start!r}") from exc
-    start_ts = (
-        start_ts.tz_localize("UTC") if start_ts.tzinfo is None else start_ts.tz_convert("UTC")
-    )
-    start_ts = start_ts.normalize()
+    if not 0.0 < float(protected_share) < 1.0:  # NaN fails too
+        raise ValueError(
+            f"protected_share must be strictly between 0 and 1, got {protected_share!r}; e.g. 0.30"
+        )
+    start_ts = _utc_timestamp(start, "start", "2025-01-01").normalize()
+    if start_ts < _FIRST_DAY or (_END_DAY - start_ts).days < days:
+        last = (_END_DAY - pd.Timedelta(days=1)).date()
+        raise ValueError(
+            f"start={start!r} with days={days} does not fit pandas' timestamp range: "
+            f"applications must fall between {_FIRST_DAY.date()} and {last} (nanosecond "
+            "timestamps end 2262-04-11); use an earlier start or fewer days"
+        )
 
     rng = np.random.default_rng(seed)
     applied = _timestamps(rng, n, start_ts, int(days))
@@ -294,20 +311,21 @@ def generate(
         + (m["term_60"] + m["extra_term_60"]) * term_60
         + m["inquiry"] * inquiries
         + m["util_per_10pts"] * (revol_util - 50.0) / 10.0
-        + m["loan_to_income"] * (loan / income - 0.2)
+        + m["loan_to_income"] * (derived.loan_to_income(loan, income) - 0.2)
         + m["emp_year"] * (np.where(emp_unknown, 6.0, emp) - 6.0)
         + m["extra_delinquency"] * delinq
         + m["extra_returning"] * returning
         + m["extra_unknown_employment"] * emp_unknown
         + m["extra_payment_shock"]
-        * np.clip(_pti(loan, income, fico, term) - 0.08, 0.0, 0.12)
+        * np.clip(derived.payment_to_income(loan, income, _APR[fico - 300], term) - 0.08, 0.0, 0.12)
         * (fico < 700)
         + m["extra_credit_hunger"] * inquiries * (revol_util > 70.0)
         + m["extra_stretched"] * ((fico < 690) & (dti > 25.0))
         + m["extra_thin_new_job"] * ((open_accounts <= 4) & (np.nan_to_num(emp, nan=6.0) < 2))
-        + m["extra_channel_broker"] * (channel == 3)
-        + m["extra_channel_partner"] * (channel == 2)
-        + m["extra_income_overstated"] * (verified_income < 0.85 * income)
+        + m["extra_channel_broker"] * (channel == _CHANNEL_CODE["broker"])
+        + m["extra_channel_partner"] * (channel == _CHANNEL_CODE["partner_api"])
+        + m["extra_income_overstated"]
+        * (derived.verified_to_stated(verified_income, income) < 0.85)
     )
     visible = logit  # what a model of the application data could know
     logit = visible + m["frailty_sd"] * noise[4]
@@ -315,11 +333,7 @@ def generate(
     defaulted = (rng.random(n) < pd_true).astype(np.int8)
     months_to_default = _months_to_default(rng, term, defaulted)
 
-    approved = (
-        (fico >= POLICY["fico_min"])
-        & (dti <= POLICY["dti_max"])
-        & (inquiries <= POLICY["inquiries_max"])
-    )
+    approved = passes_knockout(pd.DataFrame({"fico": fico, "dti": dti, "inquiries_6m": inquiries}))
     # Pricing grade from the incumbent model: a noisy view of the risk visible in the
     # application (never the frailty), cut so the approved book has LendingClub's grade mix.
     noise = rng.standard_normal((3, n))
@@ -337,25 +351,25 @@ def generate(
     columns = {
         "application_id": np.arange(1, n + 1, dtype=np.int64),
         "applied_at": pd.DatetimeIndex((applied * 1_000_000_000).view("M8[ns]")).tz_localize("UTC"),
-        "channel": cat(channel, _CHANNELS),
-        "region": cat(region, _REGIONS),
-        "segment": cat(segment, _SEGMENTS),
+        "channel": cat(channel, CATEGORIES["channel"]),
+        "region": cat(region, CATEGORIES["region"]),
+        "segment": cat(segment, CATEGORIES["segment"]),
         "fico": fico,
         "annual_income": income,
-        "income_verification": cat(verification, _VERIFICATION),
+        "income_verification": cat(verification, CATEGORIES["income_verification"]),
         "verified_income": verified_income,
         "dti": dti,
         "loan_amount": loan,
         "term_months": term,
-        "grade": cat(grade, _GRADES, ordered=True),
+        "grade": cat(grade, CATEGORIES["grade"], ordered=True),
         "interest_rate": rate,
         "inquiries_6m": inquiries,
         "revol_util": revol_util,
         "emp_length_years": emp,
         "delinq_2y": delinq,
         "open_accounts": open_accounts,
-        "home_ownership": cat(home, _HOME),
-        "protected_group": cat(protected.astype(np.int8), _GROUPS),
+        "home_ownership": cat(home, CATEGORIES["home_ownership"]),
+        "protected_group": cat(protected.astype(np.int8), CATEGORIES["protected_group"]),
         "protected_proxy": proxy,
         "approved_policy": approved,
         "pd_true": pd_true,
@@ -381,21 +395,6 @@ def _months_to_default(
     out = np.full(term.shape, np.nan)
     out[bad] = np.clip(month, 5.0, bad_term)
     return out
-
-
-def _pti(loan: np.ndarray, income: np.ndarray, fico: np.ndarray, term: np.ndarray) -> np.ndarray:
-    """Monthly instalment over monthly income, at an APR that falls with the score (6%-30%)."""
-    return loan * _ANNUITY[(term == 60).astype(np.int64), fico - 300] / (income / 12.0)
-
-
-def _annuity_table() -> np.ndarray:
-    """Monthly payment per dollar borrowed, by [term is 60 months, fico - 300]."""
-    apr = np.clip(0.30 - 0.0008 * (np.arange(300, 851) - 600.0), 0.06, 0.30)
-    r = apr / 12.0
-    return np.stack([r / (1.0 - (1.0 + r) ** -t) for t in (36.0, 60.0)])
-
-
-_ANNUITY = _annuity_table()
 
 
 def _lookup(u: np.ndarray, table: np.ndarray) -> np.ndarray:
@@ -446,6 +445,15 @@ def observed(
         Booked loans with ``months_on_book`` and ``bad_so_far``; the truth columns
         (``pd_true``, ``defaulted``, ``months_to_default``, ``protected_group``) are removed.
 
+    Raises
+    ------
+    TypeError
+        ``book`` is not a DataFrame, ``as_of`` is not a date, ``approved`` is neither a column
+        name nor a boolean Series, or ``window_months`` is not an int.
+    ValueError
+        A needed column is missing, ``book`` is empty, ``as_of`` does not parse, ``approved``
+        is not aligned to ``book`` or has missing values, or ``window_months`` < 1.
+
     Examples
     --------
     >>> book = generate(20_000, seed=4, start="2024-01-01", days=365)
@@ -454,23 +462,42 @@ def observed(
     (False, True)
     """
     _require(book, ("applied_at", "defaulted", "months_to_default"), "observed")
-    try:
-        as_of_ts = pd.Timestamp(as_of)
-    except (ValueError, TypeError) as exc:
-        raise ValueError(f"as_of must be a date such as '2026-01-01', got {as_of!r}") from exc
-    as_of_ts = (
-        as_of_ts.tz_localize("UTC") if as_of_ts.tzinfo is None else as_of_ts.tz_convert("UTC")
-    )
+    if not isinstance(book["applied_at"].dtype, pd.DatetimeTZDtype):
+        raise TypeError(
+            f"observed: applied_at must be UTC timestamps, got dtype {book['applied_at'].dtype}; "
+            "convert with pandas.to_datetime(book['applied_at'], utc=True)"
+        )
+    as_of_ts = _utc_timestamp(as_of, "as_of", "2026-01-01")
+    if window_months is not None:
+        window_months = _whole(
+            window_months, "window_months", minimum=1, what="a positive whole number of months"
+        )
     if isinstance(approved, str):
         _require(book, (approved,), "observed")
         mask = book[approved]
-    else:
+    elif isinstance(approved, pd.Series):
         mask = approved
-    if not isinstance(mask, pd.Series) or len(mask) != len(book):
-        raise ValueError("approved must be a column name or a boolean Series aligned to book")
-    if not pd.api.types.is_bool_dtype(mask):
-        raise ValueError(f"approved must be boolean, got dtype {mask.dtype}")
-    booked = mask.to_numpy() & (book["applied_at"] <= as_of_ts).to_numpy()
+        if not mask.index.equals(book.index):
+            raise ValueError(
+                "approved must be aligned to book (the same index); build it from book's rows, "
+                "e.g. approved=book['fico'] >= 700"
+            )
+    else:
+        raise TypeError(
+            "approved must be a boolean column name or a boolean Series aligned to book, got "
+            f"{type(approved).__name__}"
+        )
+    if not pd.api.types.is_bool_dtype(mask.dtype):
+        raise TypeError(
+            f"approved must be boolean (True = booked), got dtype {mask.dtype}; e.g. "
+            "approved=book['fico'] >= 700"
+        )
+    if mask.isna().any():
+        raise ValueError(
+            f"approved has {int(mask.isna().sum())} missing value(s); decide every application "
+            "(fillna(False) if undecided means declined)"
+        )
+    booked = mask.to_numpy(dtype=bool) & (book["applied_at"] <= as_of_ts).to_numpy()
     view = book.loc[booked].copy()
     elapsed_days = (as_of_ts - view["applied_at"]).dt.days.to_numpy()
     mob = np.floor(elapsed_days / 30.4375).astype(np.int64)
@@ -478,12 +505,6 @@ def observed(
     seen = view["months_to_default"].to_numpy() <= mob  # NaN compares False: never defaulted
     view["bad_so_far"] = seen.astype(np.int8)
     if window_months is not None:
-        if (
-            isinstance(window_months, bool)
-            or not isinstance(window_months, int)
-            or window_months <= 0
-        ):
-            raise ValueError(f"window_months must be a positive integer, got {window_months!r}")
         view = view.loc[view["months_on_book"] >= window_months].copy()
         view["bad_in_window"] = (view["months_to_default"].to_numpy() <= window_months).astype(
             np.int8

@@ -33,38 +33,6 @@ REFERENCE = {"seed": 0, "n": 30_000, "start": "2024-01-01", "days": 730, "card_r
 
 _MANIFEST = "MANIFEST.sha256"
 
-_COLUMN_NOTES = {
-    "application_id": "unique id, increasing with time",
-    "applied_at": "application time, UTC",
-    "channel": "web / mobile / partner_api / broker",
-    "region": "US census region",
-    "segment": (
-        "risk segment: returning customer, thin file (<= 6 accounts), prime (fico >= 680), "
-        "near prime"
-    ),
-    "fico": "bureau credit score, 300-850",
-    "annual_income": "stated annual income, dollars",
-    "income_verification": "verified / source_verified / not_verified",
-    "verified_income": "income found by verification (NaN when not verified)",
-    "dti": "debt-to-income, % excluding mortgage",
-    "loan_amount": "requested amount, dollars (multiples of 25)",
-    "term_months": "36 or 60",
-    "grade": "pricing grade A-G from the incumbent model (not a model input)",
-    "interest_rate": "APR %, by grade",
-    "inquiries_6m": "credit inquiries in the last 6 months",
-    "revol_util": "revolving utilisation %",
-    "emp_length_years": "years employed 0-10 (10 = 10+); NaN = unknown",
-    "delinq_2y": "delinquencies in the last 2 years",
-    "open_accounts": "open credit lines",
-    "home_ownership": "mortgage / rent / own",
-    "protected_group": "TRUTH: synthetic protected class (fair-lending labs only)",
-    "protected_proxy": "BISG-like probability of membership in the protected group",
-    "approved_policy": "decision of the incumbent rules policy (fico >= 660, dti <= 40, inq <= 6)",
-    "pd_true": "TRUTH: lifetime probability of default",
-    "defaulted": "TRUTH: lifetime outcome, 1 = charged off",
-    "months_to_default": "TRUTH: month on book of default (NaN if none)",
-}
-
 
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
@@ -206,7 +174,7 @@ def _card(big: pd.DataFrame, sample: pd.DataFrame, *, n: int, card_rows: int) ->
         {
             "column": sample.columns,
             "dtype": [str(t) for t in sample.dtypes],
-            "meaning": [_COLUMN_NOTES.get(c, "") for c in sample.columns],
+            "meaning": [world.COLUMNS[c].meaning for c in sample.columns],
         }
     )
     pd_terms = "\n".join(f"| `{k}` | {v} |" for k, v in world.PD_MODEL.items())

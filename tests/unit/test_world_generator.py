@@ -139,14 +139,20 @@ def test_observed_with_custom_approvals(book):
     assert len(view) == int(mask.sum())
 
 
-@pytest.mark.parametrize("n", [0, -5, 2.5, "10", True, None])
-def test_generate_rejects_bad_n(n):
+@pytest.mark.parametrize("n", [0, -5])
+def test_generate_rejects_bad_n_value(n):
     with pytest.raises(ValueError, match="n must be"):
         world.generate(n)
 
 
-def test_generate_rejects_unknown_option():
-    with pytest.raises(ValueError, match="colour"):
+@pytest.mark.parametrize("n", [2.5, 10.0, "10", True, None])
+def test_generate_rejects_bad_n_type(n):
+    with pytest.raises(TypeError, match="n must be"):
+        world.generate(n)
+
+
+def test_generate_unknown_option_is_pythons_type_error():
+    with pytest.raises(TypeError, match="unexpected keyword argument 'colour'"):
         world.generate(10, colour="red")
 
 
@@ -156,12 +162,65 @@ def test_generate_rejects_unknown_option():
         ({"seed": -1}, "seed"),
         ({"days": 0}, "days"),
         ({"start": "not a date"}, "start"),
+        ({"start": "NaT"}, "start"),
         ({"protected_share": 1.5}, "protected_share"),
+        ({"protected_share": 0.0}, "protected_share"),
+        ({"protected_share": float("nan")}, "protected_share"),
     ],
 )
-def test_generate_rejects_bad_options(kwargs, match):
+def test_generate_rejects_bad_values(kwargs, match):
     with pytest.raises(ValueError, match=match):
         world.generate(10, **kwargs)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"seed": 1.5}, "seed"),
+        ({"seed": "1"}, "seed"),
+        ({"days": 30.0}, "days"),
+        ({"start": 20250101}, "start"),
+        ({"start": None}, "start"),
+        ({"protected_share": "0.3"}, "protected_share"),
+        ({"protected_share": True}, "protected_share"),
+    ],
+)
+def test_generate_rejects_bad_types(kwargs, match):
+    with pytest.raises(TypeError, match=match):
+        world.generate(10, **kwargs)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"start": "2262-01-01"},  # 365 days run past 2262-04-11
+        {"days": 10**6},
+        {"start": "2262-04-11", "days": 1},
+        {"start": "3000-01-01", "days": 1},
+        {"start": "1600-01-01", "days": 1},
+    ],
+)
+def test_generate_refuses_dates_pandas_cannot_hold(kwargs):
+    # Before: applied_at silently wrapped round to the 1700s.
+    with pytest.raises(ValueError, match=r"start=.* days=.*2262-04-1"):
+        world.generate(10, **kwargs)
+
+
+def test_generate_works_up_to_the_limit():
+    book = world.generate(500, seed=1, start="2262-01-01", days=100)
+    assert book["applied_at"].min() >= pd.Timestamp("2262-01-01", tz="UTC")
+    assert book["applied_at"].max() < pd.Timestamp("2262-04-11", tz="UTC")
+    assert book["applied_at"].is_monotonic_increasing
+
+
+def test_generate_accepts_datetime_and_timestamp_start():
+    import datetime as dt
+
+    a = world.generate(200, seed=2, start="2025-03-01", days=10)
+    b = world.generate(200, seed=2, start=dt.date(2025, 3, 1), days=10)
+    c = world.generate(200, seed=2, start=pd.Timestamp("2025-03-01 09:30", tz="UTC"), days=10)
+    pd.testing.assert_frame_equal(a, b)
+    pd.testing.assert_frame_equal(a, c)
 
 
 def test_observed_bad_input(book):
@@ -171,13 +230,65 @@ def test_observed_bad_input(book):
         world.observed(book.iloc[:0], "2026-01-01")
     with pytest.raises(ValueError, match="as_of"):
         world.observed(book, "yesterday-ish")
-    with pytest.raises(ValueError, match="approved"):
-        world.observed(book, "2026-01-01", approved=book["fico"])
     with pytest.raises(TypeError):
         world.observed(book.to_numpy(), "2026-01-01")
+
+
+@pytest.mark.parametrize(
+    "as_of, error",
+    [("NaT", ValueError), (None, TypeError), (20260101, TypeError), (1.5, TypeError)],
+)
+def test_observed_rejects_bad_as_of(book, as_of, error):
+    # Before: None became NaT and the view was silently empty; an int became 1970.
+    with pytest.raises(error, match="as_of"):
+        world.observed(book, as_of)
+
+
+def test_observed_rejects_bad_approved(book):
+    with pytest.raises(TypeError, match="approved must be boolean"):
+        world.observed(book, "2026-01-01", approved=book["fico"])
+    with pytest.raises(TypeError, match="approved must be boolean"):
+        world.observed(book, "2026-01-01", approved="fico")
+    with pytest.raises(TypeError, match="approved must be a boolean column name"):
+        world.observed(book, "2026-01-01", approved=book["fico"].to_numpy() > 700)
+    shuffled = (book["fico"] >= 700).sample(frac=1.0, random_state=0)
+    with pytest.raises(ValueError, match="aligned"):
+        world.observed(book, "2026-01-01", approved=shuffled)
+    with_gap = (book["fico"] >= 700).astype("boolean")
+    with_gap.iloc[3] = pd.NA
+    with pytest.raises(ValueError, match="missing value"):
+        world.observed(book, "2026-01-01", approved=with_gap)
+
+
+def test_observed_rejects_bad_window(book):
+    with pytest.raises(ValueError, match="window_months"):
+        world.observed(book, "2026-01-01", window_months=0)
+    with pytest.raises(TypeError, match="window_months"):
+        world.observed(book, "2026-01-01", window_months=6.0)
+
+
+def test_observed_needs_utc_times(book):
+    naive = book.assign(applied_at=book["applied_at"].dt.tz_localize(None))
+    with pytest.raises(TypeError, match="applied_at must be UTC"):
+        world.observed(naive, "2026-01-01")
 
 
 def test_policy_column_matches_the_rules_policy(book):
     from lendlab import models
 
     assert (models.rules_policy(book)["approved"] == book["approved_policy"]).all()
+    assert (world.passes_knockout(book) == book["approved_policy"].to_numpy()).all()
+
+
+def test_columns_and_dtypes_are_the_schema(book):
+    assert list(book.columns) == list(world.COLUMNS)
+    assert [str(t) for t in book.dtypes] == [spec.dtype for spec in world.COLUMNS.values()]
+    for column, levels in world.CATEGORIES.items():
+        assert tuple(book[column].cat.categories) == levels, column
+
+
+def test_no_constants_are_redefined_in_the_generator():
+    from lendlab.world import generator, schema
+
+    assert generator.FEATURES is schema.FEATURES and generator.POLICY is schema.POLICY
+    assert not hasattr(generator, "_CHANNELS") and not hasattr(generator, "_GRADES")
