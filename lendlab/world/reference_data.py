@@ -121,7 +121,7 @@ def anchor_table(book: pd.DataFrame) -> pd.DataFrame:
             "49 / 40 / 11%",
             " / ".join(
                 f"{100 * book['home_ownership'].value_counts(normalize=True)[k]:.0f}"
-                for k in ("mortgage", "rent", "own")
+                for k in world.CATEGORIES["home_ownership"]
             )
             + "%",
         ),
