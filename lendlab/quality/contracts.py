@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -50,6 +51,14 @@ DTYPES = {
 
 
 def _timedelta(value: Any, what: str) -> pd.Timedelta:
+    if isinstance(value, bool | int | float | np.integer | np.floating):
+        raise TypeError(
+            f"{what}={value!r} is a bare number; a duration needs a unit, e.g. '2D' or '6h'"
+        )
+    if not isinstance(value, str | timedelta | np.timedelta64 | pd.Timedelta):
+        raise TypeError(
+            f"{what}={value!r} is not a duration; use a pandas offset string such as '2D' or '6h'"
+        )
     try:
         out = pd.Timedelta(value)
     except (ValueError, TypeError) as exc:
@@ -62,9 +71,75 @@ def _timedelta(value: Any, what: str) -> pd.Timedelta:
 
 
 def _share(value: Any, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 <= value <= 1.0:
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        raise TypeError(f"{what}={value!r} must be a share between 0 and 1 (e.g. 0.05 for 5%)")
+    if not 0.0 <= value <= 1.0:  # also refuses NaN
         raise ValueError(f"{what}={value!r} must be a share between 0 and 1 (e.g. 0.05 for 5%)")
     return float(value)
+
+
+def _flag(value: Any, what: str) -> bool:
+    if not isinstance(value, bool | np.bool_):
+        raise TypeError(f"{what}={value!r} must be True or False (YAML: true / false)")
+    return bool(value)
+
+
+def _column_name(value: Any, what: str, example: str) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{what}={value!r} must be a column name (a string), e.g. {example}")
+    if not value.strip():
+        raise ValueError(f"{what}={value!r} must be a non-empty column name, e.g. {example}")
+    return value
+
+
+def _bound(value: Any, what: str) -> Any:
+    """Check a min/max: a number or a timestamp (kept as given, so to_dict round-trips)."""
+    if value is None:
+        return None
+    if isinstance(value, bool | np.bool_):
+        raise TypeError(f"{what}={value!r} must be a number or a timestamp, not a bool")
+    if isinstance(value, int | float | np.integer | np.floating):
+        if np.isnan(value):
+            raise ValueError(f"{what}=nan is not a bound; leave it out (None) for an open end")
+        return value
+    if isinstance(value, str):
+        try:
+            float(value)
+        except ValueError:
+            pass
+        else:
+            raise TypeError(
+                f"{what}={value!r} is text; write the number {value} without quotes "
+                "(YAML reads quoted numbers as text)"
+            )
+    if isinstance(value, str | datetime | date | np.datetime64):
+        try:
+            stamp = pd.Timestamp(value)
+        except (ValueError, TypeError) as exc:
+            raise ValueError(
+                f"{what}={value!r} is neither a number nor a timestamp such as '2025-06-01'"
+            ) from exc
+        if pd.isna(stamp):
+            raise ValueError(f"{what}={value!r} is not a timestamp; write e.g. '2025-06-01'")
+        return value
+    raise TypeError(
+        f"{what}={value!r} must be a number or a timestamp such as '2025-06-01', "
+        f"got {type(value).__name__}"
+    )
+
+
+def _is_time_bound(value: Any) -> bool:
+    return isinstance(value, str | datetime | date | np.datetime64)
+
+
+def _as_naive(value: Any) -> pd.Timestamp:
+    stamp = pd.Timestamp(value)
+    return stamp.tz_convert(None) if stamp.tz is not None else stamp
+
+
+def _listish(value: Any) -> bool:
+    """A list-like of rules: list, tuple or set (not a string, mapping or single object)."""
+    return isinstance(value, list | tuple | set | frozenset)
 
 
 @dataclass(frozen=True)
@@ -102,11 +177,20 @@ class Column:
     required: bool = True
 
     def __post_init__(self) -> None:
-        if self.dtype is not None and self.dtype not in DTYPES:
-            raise ValueError(f"Column dtype={self.dtype!r} is unknown; use one of {sorted(DTYPES)}")
+        if self.dtype is not None:
+            if not isinstance(self.dtype, str):
+                raise TypeError(
+                    f"Column dtype={self.dtype!r} must be one of the names {sorted(DTYPES)} "
+                    "(a string, e.g. dtype='int')"
+                )
+            if self.dtype not in DTYPES:
+                raise ValueError(
+                    f"Column dtype={self.dtype!r} is unknown; use one of {sorted(DTYPES)}"
+                )
         _share(self.max_null, "Column max_null")
         if self.max_mode_share is not None:
             _share(self.max_mode_share, "Column max_mode_share")
+        _flag(self.required, "Column required")
         if self.allowed is not None:
             if isinstance(self.allowed, str) or not isinstance(self.allowed, Sequence | set):
                 raise TypeError(
@@ -114,8 +198,16 @@ class Column:
                     "e.g. ['web', 'mobile']"
                 )
             object.__setattr__(self, "allowed", tuple(self.allowed))
-        if self.min is not None and self.max is not None and self.min > self.max:
-            raise ValueError(f"Column min={self.min!r} is above max={self.max!r}; swap them")
+        lo, hi = _bound(self.min, "Column min"), _bound(self.max, "Column max")
+        if lo is not None and hi is not None:
+            if _is_time_bound(lo) != _is_time_bound(hi):
+                raise ValueError(
+                    f"Column min={lo!r} and max={hi!r} mix a number and a timestamp; "
+                    "use two numbers or two timestamps"
+                )
+            pair = (_as_naive(lo), _as_naive(hi)) if _is_time_bound(lo) else (lo, hi)
+            if pair[0] > pair[1]:
+                raise ValueError(f"Column min={lo!r} is above max={hi!r}; swap them")
 
 
 @dataclass(frozen=True)
@@ -136,8 +228,9 @@ class Freshness:
     which: str = "newest"
 
     def __post_init__(self) -> None:
+        _column_name(self.column, "Freshness column", "Freshness('applied_at', max_age='2D')")
         object.__setattr__(self, "max_age", _timedelta(self.max_age, "Freshness max_age"))
-        if self.which not in ("newest", "oldest"):
+        if not isinstance(self.which, str) or self.which not in ("newest", "oldest"):
             raise ValueError(f"Freshness which={self.which!r}; use 'newest' or 'oldest'")
 
 
@@ -161,6 +254,9 @@ class Lag:
     max_share: float = 0.0
 
     def __post_init__(self) -> None:
+        example = "Lag('bureau_pulled_at', 'applied_at', max_lag='1D')"
+        _column_name(self.earlier, "Lag earlier", example)
+        _column_name(self.later, "Lag later", example)
         object.__setattr__(self, "max_lag", _timedelta(self.max_lag, "Lag max_lag"))
         _share(self.max_share, "Lag max_share")
 
@@ -181,6 +277,15 @@ class Coverage:
     right_key: str | None = None
 
     def __post_init__(self) -> None:
+        example = "Coverage('application_id', right='bureau_pulls')"
+        _column_name(self.key, "Coverage key", example)
+        if not isinstance(self.right, str) or not self.right.strip():
+            raise TypeError(
+                f"Coverage right={self.right!r} must name the other table (a string), "
+                f"e.g. {example}; pass that table to validate(join={{name: frame}})"
+            )
+        if self.right_key is not None:
+            _column_name(self.right_key, "Coverage right_key", "right_key='app_id'")
         _share(self.min_share, "Coverage min_share")
 
 
@@ -224,37 +329,25 @@ class Contract:
     strict: bool = False
 
     def __post_init__(self) -> None:
-        if not isinstance(self.name, str) or not self.name:
+        if not isinstance(self.name, str):
+            raise TypeError(f"Contract name={self.name!r} must be a string, e.g. 'applications'")
+        if not self.name.strip():
             raise ValueError(f"Contract name={self.name!r} must be a non-empty string")
-        if not isinstance(self.columns, Mapping):
-            raise TypeError(
-                f"Contract columns must map column name -> Column, got {self.columns!r}"
-            )
-        cols = {k: (Column(**v) if isinstance(v, Mapping) else v) for k, v in self.columns.items()}
-        for k, v in cols.items():
-            if not isinstance(v, Column):
-                raise TypeError(f"Contract column {k!r} rule must be a Column or a dict, got {v!r}")
-        object.__setattr__(self, "columns", cols)
-        uniq = [self.unique] if isinstance(self.unique, str) else list(self.unique)
-        object.__setattr__(
-            self, "unique", tuple(k if isinstance(k, str) else tuple(k) for k in uniq)
-        )
-        if self.row_count is not None:
-            if len(self.row_count) != 2:
-                raise ValueError(f"Contract row_count={self.row_count!r} must be (min, max)")
-            object.__setattr__(self, "row_count", tuple(self.row_count))
-        time_rules = self.freshness
-        time_rules = [time_rules] if isinstance(time_rules, Freshness | Lag) else list(time_rules)
-        object.__setattr__(self, "freshness", tuple(time_rules))
-        joins = [self.joins] if isinstance(self.joins, Coverage) else list(self.joins)
-        object.__setattr__(self, "joins", tuple(joins))
+        object.__setattr__(self, "columns", _columns(self.columns))
+        object.__setattr__(self, "unique", _unique(self.unique))
+        object.__setattr__(self, "row_count", _row_count(self.row_count))
+        object.__setattr__(self, "freshness", _rules(self.freshness, "freshness"))
+        object.__setattr__(self, "joins", _rules(self.joins, "joins"))
+        _flag(self.strict, "Contract strict")
 
     @classmethod
     def from_dict(cls, spec: Mapping[str, Any]) -> Contract:
         """Build a contract from plain dicts and lists (e.g. the result of ``yaml.safe_load``).
 
         Time rules in ``freshness`` are a :class:`Freshness` when they have ``column`` and a
-        :class:`Lag` when they have ``earlier``/``later``.
+        :class:`Lag` when they have ``earlier``/``later``. A key left empty in YAML
+        (``joins:``) means none; a column left empty (``fico:``) gets the default rules
+        (present, no nulls).
 
         Examples
         --------
@@ -266,32 +359,18 @@ class Contract:
         Timedelta('1 days 00:00:00')
         """
         if not isinstance(spec, Mapping):
-            raise TypeError(f"contract spec must be a dict, got {type(spec).__name__}")
+            raise TypeError(
+                f"contract spec must be a dict such as {{'name': 'applications', 'columns': ...}}, "
+                f"got {type(spec).__name__}"
+            )
         known = {f.name for f in fields(cls)}
         extra = set(spec) - known
         if extra:
-            raise ValueError(f"contract spec has unknown keys {sorted(extra)}; use {sorted(known)}")
+            shown = sorted(map(str, extra))
+            raise ValueError(f"contract spec has unknown keys {shown}; use {sorted(known)}")
         if "name" not in spec:
             raise ValueError("contract spec needs a 'name' key, e.g. {'name': 'applications', ...}")
-        kwargs = dict(spec)
-        kwargs["columns"] = {
-            k: Column(**_checked(v, Column, f"column {k!r}"))
-            for k, v in spec.get("columns", {}).items()
-        }
-        fresh = spec.get("freshness", [])
-        fresh = [fresh] if isinstance(fresh, Mapping) else fresh
-        rules = []
-        for item in fresh:
-            kind = next((c for key, c in _TIME_RULES.items() if key in item), None)
-            if kind is None:
-                raise ValueError(
-                    f"freshness rule {item!r} needs 'column' (Freshness) or 'earlier'/'later' (Lag)"
-                )
-            rules.append(kind(**_checked(item, kind, "freshness rule")))
-        kwargs["freshness"] = rules
-        joins = spec.get("joins", [])
-        joins = [joins] if isinstance(joins, Mapping) else joins
-        kwargs["joins"] = [Coverage(**_checked(j, Coverage, "join rule")) for j in joins]
+        kwargs = {k: v for k, v in spec.items() if not (v is None and k in _EMPTY_MEANS_NONE)}
         return cls(**kwargs)
 
     @classmethod
@@ -304,11 +383,27 @@ class Contract:
         >>> c.columns["x"].max_null
         0.1
         """
+        if not isinstance(text, str):
+            raise TypeError(
+                f"Contract.from_yaml takes YAML text (a str), got {type(text).__name__}; "
+                "for a file use Contract.from_yaml(Path(path).read_text())"
+            )
         try:
             import yaml
         except ImportError as exc:  # pragma: no cover - yaml ships with jupyter
             raise ImportError("Contract.from_yaml needs PyYAML: pip install pyyaml") from exc
-        return cls.from_dict(yaml.safe_load(text))
+        try:
+            spec = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            where = getattr(exc, "problem_mark", None)
+            at = f" at line {where.line + 1}, column {where.column + 1}" if where else ""
+            problem = getattr(exc, "problem", None) or type(exc).__name__
+            raise ValueError(
+                f"contract YAML does not parse{at}: {problem}; check the indentation and quotes"
+            ) from exc
+        if spec is None:
+            raise ValueError("contract YAML is empty; it needs at least 'name: <table>'")
+        return cls.from_dict(spec)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-dict form (round-trips through :meth:`from_dict`).
@@ -344,6 +439,135 @@ def _checked(item: Any, kind: type, what: str) -> dict[str, Any]:
             f"{what} has unknown keys {sorted(extra)}; {kind.__name__} takes {sorted(known)}"
         )
     return dict(item)
+
+
+_EMPTY_MEANS_NONE = ("columns", "unique", "row_count", "freshness", "joins")
+
+
+def _columns(columns: Any) -> dict[str, Column]:
+    if columns is None:
+        return {}
+    if not isinstance(columns, Mapping):
+        hint = ""
+        if _listish(columns) and all(isinstance(c, str) for c in columns):
+            as_map = ", ".join(f"{c!r}: {{}}" for c in columns)
+            hint = f"; to require them with default rules: {{{as_map}}}"
+        raise TypeError(
+            f"Contract columns must map column name -> Column (or a dict of its rules), "
+            f"got {type(columns).__name__} {columns!r}{hint}"
+        )
+    out = {}
+    for name, rule in columns.items():
+        if not isinstance(name, str) or not name:
+            raise TypeError(
+                f"Contract column name {name!r} must be a non-empty string (in YAML, quote "
+                f"names that look like numbers: '{name}':)"
+            )
+        if rule is None:
+            rule = Column()
+        elif isinstance(rule, Mapping):
+            rule = Column(**_checked(rule, Column, f"column {name!r}"))
+        elif not isinstance(rule, Column):
+            raise TypeError(
+                f"Contract column {name!r} rule must be a Column or a dict, got {rule!r}; "
+                "e.g. Column(dtype='int', min=300) or {'dtype': 'int', 'min': 300}"
+            )
+        out[name] = rule
+    return out
+
+
+def _unique(unique: Any) -> tuple[str | tuple[str, ...], ...]:
+    example = "unique=['application_id'] or, for a compound key, [('application_id', 'pulled_at')]"
+    if unique is None:
+        return ()
+    if isinstance(unique, str):
+        unique = [unique]
+    if not _listish(unique):
+        raise TypeError(f"Contract unique={unique!r} must be a list of keys: {example}")
+    keys: list[str | tuple[str, ...]] = []
+    for key in unique:
+        if isinstance(key, str) and key:
+            keys.append(key)
+        elif _listish(key) and key and all(isinstance(c, str) and c for c in key):
+            keys.append(tuple(key))
+        else:
+            raise TypeError(
+                f"Contract unique key {key!r} must be a column name or a list of them: {example}"
+            )
+    return tuple(keys)
+
+
+def _row_count(row_count: Any) -> tuple[int | None, int | None] | None:
+    example = "row_count=(100, None) or, in YAML, row_count: {min: 100, max: 5000}"
+    if row_count is None:
+        return None
+    if isinstance(row_count, Mapping):
+        extra = set(row_count) - {"min", "max"}
+        if extra:
+            raise ValueError(
+                f"Contract row_count has unknown keys {sorted(map(str, extra))}; use min and max"
+            )
+        row_count = (row_count.get("min"), row_count.get("max"))
+    if not isinstance(row_count, list | tuple):
+        raise TypeError(f"Contract row_count={row_count!r} must be (min, max): {example}")
+    if len(row_count) != 2:
+        raise ValueError(f"Contract row_count={row_count!r} must be (min, max): {example}")
+    for bound in row_count:
+        if bound is None:
+            continue
+        if isinstance(bound, bool) or not isinstance(bound, int | np.integer):
+            raise TypeError(
+                f"Contract row_count={row_count!r}: bounds must be whole numbers or None, "
+                f"got {bound!r}"
+            )
+        if bound < 0:
+            raise ValueError(f"Contract row_count={row_count!r}: bounds cannot be negative")
+    lo, hi = row_count
+    if lo is not None and hi is not None and lo > hi:
+        raise ValueError(f"Contract row_count={row_count!r}: min is above max; swap them")
+    return (None if lo is None else int(lo), None if hi is None else int(hi))
+
+
+def _time_rule(item: Mapping[str, Any]) -> Freshness | Lag:
+    kind = next((c for key, c in _TIME_RULES.items() if key in item), None)
+    if kind is None:
+        raise ValueError(
+            f"freshness rule {dict(item)!r} needs 'column' (Freshness) or 'earlier'/'later' (Lag)"
+        )
+    return kind(**_checked(item, kind, "freshness rule"))
+
+
+def _rules(value: Any, what: str) -> tuple:
+    """``freshness`` or ``joins``: None, one rule, a dict of one rule, or a list of them."""
+    if what == "freshness":
+        kinds: tuple[type, ...] = (Freshness, Lag)
+        from_dict = _time_rule
+        example = "Freshness('applied_at', max_age='2D') or Lag('pulled_at', 'applied_at', '1D')"
+    else:
+        kinds = (Coverage,)
+
+        def from_dict(item: Mapping[str, Any]) -> Coverage:
+            return Coverage(**_checked(item, Coverage, "join rule"))
+
+        example = "Coverage('application_id', right='bureau_pulls')"
+    if value is None:
+        return ()
+    if isinstance(value, kinds) or isinstance(value, Mapping):
+        value = [value]
+    if not _listish(value):
+        raise TypeError(
+            f"Contract {what}={value!r} must be a rule or a list of rules, e.g. {example}"
+        )
+    out = []
+    for item in value:
+        if isinstance(item, Mapping):
+            item = from_dict(item)
+        if not isinstance(item, kinds):
+            raise TypeError(
+                f"Contract {what} entry {item!r} must be a rule or its dict, e.g. {example}"
+            )
+        out.append(item)
+    return tuple(out)
 
 
 def _fmt(x: Any) -> str:
@@ -401,50 +625,53 @@ def _check_column(s: pd.Series, name: str, rule: Column, report: _Report) -> Non
                 len(bad),
             )
     if (rule.min is not None or rule.max is not None) and len(values):
-        comparable = pd.api.types.is_numeric_dtype(values) or pd.api.types.is_datetime64_any_dtype(
-            values
+        _check_range(values, s, name, rule, dtype_ok, report)
+    _check_spike(values, n, name, rule, report)
+
+
+def _check_range(
+    values: pd.Series, s: pd.Series, name: str, rule: Column, dtype_ok: bool, report: _Report
+) -> None:
+    n = len(s)
+    is_time = pd.api.types.is_datetime64_any_dtype(values)
+    if not (pd.api.types.is_numeric_dtype(values) or is_time):
+        if dtype_ok:  # a dtype violation already says why a range cannot be checked
+            report.add(name, "range", f"non-numeric dtype {s.dtype}", "numbers for a min/max", n)
+        return
+    if any(_is_time_bound(b) != is_time for b in (rule.min, rule.max) if b is not None):
+        # timestamp bounds on numbers, or numeric bounds on timestamps, cannot be compared
+        # (pd.Timestamp(300) would silently mean 300 ns after 1970)
+        want = "timestamps" if is_time else "numbers"
+        report.add(name, "range", f"{s.dtype} values", f"{want} for this min/max", n)
+        return
+    lo, hi = (None if b is None else _bound_like(b, values) for b in (rule.min, rule.max))
+    below = int((values < lo).sum()) if lo is not None else 0
+    above = int((values > hi).sum()) if hi is not None else 0
+    if below or above:
+        report.add(
+            name,
+            "range",
+            f"min {_fmt(values.min())}, max {_fmt(values.max())}",
+            f"[{_fmt(rule.min) if rule.min is not None else '-inf'}, "
+            f"{_fmt(rule.max) if rule.max is not None else 'inf'}]",
+            below + above,
         )
-        if not comparable:
-            if dtype_ok:  # a dtype violation already says why a range cannot be checked
-                report.add(
-                    name, "range", f"non-numeric dtype {s.dtype}", "numbers for a min/max", n
-                )
-        else:
-            lo = (
-                pd.Timestamp(rule.min)
-                if rule.min is not None and values.dtype.kind == "M"
-                else rule.min
-            )
-            hi = (
-                pd.Timestamp(rule.max)
-                if rule.max is not None and values.dtype.kind == "M"
-                else rule.max
-            )
-            if (
-                lo is not None
-                and values.dtype.kind == "M"
-                and values.dt.tz is not None
-                and lo.tz is None
-            ):
-                lo = lo.tz_localize(values.dt.tz)
-            if (
-                hi is not None
-                and values.dtype.kind == "M"
-                and values.dt.tz is not None
-                and hi.tz is None
-            ):
-                hi = hi.tz_localize(values.dt.tz)
-            below = int((values < lo).sum()) if lo is not None else 0
-            above = int((values > hi).sum()) if hi is not None else 0
-            if below or above:
-                report.add(
-                    name,
-                    "range",
-                    f"min {_fmt(values.min())}, max {_fmt(values.max())}",
-                    f"[{_fmt(rule.min) if rule.min is not None else '-inf'}, "
-                    f"{_fmt(rule.max) if rule.max is not None else 'inf'}]",
-                    below + above,
-                )
+
+
+def _bound_like(bound: Any, values: pd.Series) -> Any:
+    """A min/max as something comparable with ``values`` (timestamps in the column's zone)."""
+    if values.dtype.kind != "M":
+        return bound
+    stamp = pd.Timestamp(bound)
+    tz = values.dt.tz
+    if tz is not None and stamp.tz is None:
+        return stamp.tz_localize(tz)
+    if tz is None and stamp.tz is not None:
+        return stamp.tz_convert(None)
+    return stamp
+
+
+def _check_spike(values: pd.Series, n: int, name: str, rule: Column, report: _Report) -> None:
     if rule.max_mode_share is not None and n:
         counts = values.value_counts()
         if len(counts) and counts.iloc[0] / n > rule.max_mode_share:
@@ -517,6 +744,11 @@ def validate(
         contract = Contract.from_dict(contract)
     if not isinstance(contract, Contract):
         raise TypeError(f"contract must be a Contract or a dict, got {type(contract).__name__}")
+    if not frame.columns.is_unique:
+        dups = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
+        raise ValueError(
+            f"frame has duplicate column names {dups}; rename or drop them before validating"
+        )
     report = _Report()
     n = len(frame)
 
@@ -647,6 +879,10 @@ def _check_joins(
                 f"join={{{rule.right!r}: <that table>}}"
             )
         right = join[rule.right]
+        if not isinstance(right, pd.DataFrame):
+            raise TypeError(
+                f"join[{rule.right!r}] must be a pandas DataFrame, got {type(right).__name__}"
+            )
         right_key = rule.right_key or rule.key
         if rule.key not in frame.columns:
             report.add(rule.key, "present", "missing", f"join key into {rule.right}", len(frame))

@@ -323,3 +323,124 @@ def test_agrees_with_pandera_on_shared_rules():
     assert mine[("channel", "allowed")] == theirs["channel"] > 0
     assert mine[("dti", "range")] == theirs["dti"] > 0
     assert mine[("dti", "null_budget")] == theirs_nulls > 0
+
+
+# ---------------------------------------------------------------- common YAML and Python spellings
+
+
+@pytest.mark.parametrize("key", ["columns", "unique", "row_count", "freshness", "joins"])
+def test_an_empty_yaml_key_means_none(key):
+    c = Contract.from_yaml(f"name: t\n{key}:\n")
+    assert c == Contract("t")
+    assert Contract("t", **{key: None}) == Contract("t")
+
+
+def test_an_empty_column_entry_gets_the_default_rules(apps):
+    c = Contract.from_yaml("name: t\ncolumns:\n  fico:\n  dti:\n")
+    assert c.columns == {"fico": Column(), "dti": Column()}
+    assert rules(validate(apps.drop(columns=["dti"]), c)) == [("dti", "present", len(apps))]
+
+
+def test_a_single_rule_dict_is_one_rule_and_a_string_is_refused():
+    one = Contract("t", joins={"key": "application_id", "right": "bureau"})
+    assert one.joins == (Coverage("application_id", right="bureau"),)
+    fresh = Contract("t", freshness={"column": "applied_at", "max_age": "2D"})
+    assert fresh.freshness == (Freshness("applied_at", max_age="2D"),)
+    with pytest.raises(TypeError, match=r"joins='bureau' must be a rule .*Coverage\("):
+        Contract("t", joins="bureau")
+    with pytest.raises(TypeError, match=r"freshness='applied_at' must be a rule .*Freshness\("):
+        Contract("t", freshness="applied_at")
+
+
+def test_row_count_accepts_a_min_max_mapping():
+    assert Contract.from_yaml("name: t\nrow_count: {min: 100}").row_count == (100, None)
+    assert Contract("t", row_count={"min": 1, "max": 9}).row_count == (1, 9)
+    c = Contract("t", row_count={"max": 2})
+    assert Contract.from_dict(c.to_dict()) == c
+
+
+@pytest.mark.parametrize(
+    ("build", "error", "match"),
+    [
+        # where a list belongs
+        (lambda: Contract("t", unique={"application_id": True}), TypeError, "list of keys"),
+        (lambda: Contract("t", unique=[3]), TypeError, "unique key 3"),
+        (lambda: Contract("t", unique=[[]]), TypeError, r"unique key \[\]"),
+        (lambda: Contract("t", joins=["bureau"]), TypeError, "joins entry 'bureau'"),
+        (lambda: Contract("t", joins=[3]), TypeError, "joins entry 3"),
+        (lambda: Contract("t", freshness=[None]), TypeError, "freshness entry None"),
+        (lambda: Contract("t", freshness=Coverage("a", "b")), TypeError, "freshness="),
+        (lambda: Contract("t", joins=Freshness("a", "1D")), TypeError, "joins="),
+        (lambda: Contract("t", columns=["fico", "dti"]), TypeError, r"\{'fico': \{\}, 'dti'"),
+        (lambda: Contract("t", columns="fico"), TypeError, "must map column name"),
+        (lambda: Contract("t", columns={3: Column()}), TypeError, "column name 3"),
+        (lambda: Contract("t", columns={"x": {"maximum": 1}}), ValueError, r"\['maximum'\]"),
+        # row counts
+        (lambda: Contract("t", row_count=5), TypeError, r"must be \(min, max\)"),
+        (lambda: Contract("t", row_count="10"), TypeError, r"must be \(min, max\)"),
+        (lambda: Contract("t", row_count=(1.5, None)), TypeError, "whole numbers"),
+        (lambda: Contract("t", row_count=(True, None)), TypeError, "whole numbers"),
+        (lambda: Contract("t", row_count=(-1, None)), ValueError, "negative"),
+        (lambda: Contract("t", row_count=(10, 5)), ValueError, "swap"),
+        (lambda: Contract("t", row_count={"minimum": 1}), ValueError, r"\['minimum'\]"),
+        # scalars
+        (lambda: Contract(3), TypeError, "name=3 must be a string"),
+        (lambda: Contract("t", strict="yes"), TypeError, "strict='yes' must be True or False"),
+        (lambda: Column(required="no"), TypeError, "required='no'"),
+        (lambda: Column(dtype=int), TypeError, "must be one of the names"),
+        (lambda: Column(dtype=["int"]), TypeError, "must be one of the names"),
+        (lambda: Column(max_null="5%"), TypeError, "max_null='5%'"),
+        (lambda: Column(max_null=None), TypeError, "max_null=None"),
+        (lambda: Column(max_null=float("nan")), ValueError, "max_null=nan"),
+        (lambda: Column(min="300"), TypeError, "write the number 300 without quotes"),
+        (lambda: Column(min="soon"), ValueError, "neither a number nor a timestamp"),
+        (lambda: Column(min=True), TypeError, "not a bool"),
+        (lambda: Column(min=float("nan")), ValueError, "open end"),
+        (lambda: Column(min=[1]), TypeError, "number or a timestamp"),
+        (lambda: Column(min=1, max="2025-01-01"), ValueError, "mix a number and a timestamp"),
+        (lambda: Column(min="2025-02-01", max="2025-01-01"), ValueError, "swap"),
+        (lambda: Freshness("t", max_age=2), TypeError, "bare number"),
+        (lambda: Freshness("t", max_age=None), TypeError, "max_age=None"),
+        (lambda: Freshness(None, max_age="1D"), TypeError, "column=None"),
+        (lambda: Freshness("", max_age="1D"), ValueError, "non-empty"),
+        (lambda: Freshness("t", "1D", which=None), ValueError, "which=None"),
+        (lambda: Lag("a", ["b"], max_lag="1D"), TypeError, r"later=\['b'\]"),
+        (lambda: Lag("a", "b", max_lag=1.5), TypeError, "bare number"),
+        (lambda: Coverage(3, "r"), TypeError, "key=3"),
+        (lambda: Coverage("k", None), TypeError, "right=None"),
+        (lambda: Coverage("k", "r", right_key=1), TypeError, "right_key=1"),
+        (lambda: Coverage("k", "r", min_share="all"), TypeError, "min_share='all'"),
+        # YAML text
+        (lambda: Contract.from_yaml(None), TypeError, "YAML text"),
+        (lambda: Contract.from_yaml(""), ValueError, "YAML is empty"),
+        (lambda: Contract.from_yaml("name: [t"), ValueError, "does not parse at line 1"),
+        (lambda: Contract.from_yaml("- name: t"), TypeError, "must be a dict"),
+        (lambda: Contract.from_yaml("name: t\nfreshness: [applied_at]"), TypeError, "entry"),
+        (lambda: Contract.from_yaml("name: t\ncolumns: {x: {min: '5'}}"), TypeError, "quotes"),
+    ],
+)
+def test_wrong_spellings_fail_at_construction_with_a_fix(build, error, match):
+    with pytest.raises(error, match=match):
+        build()
+
+
+def test_bounds_of_the_wrong_kind_are_violations_not_crashes(apps):
+    numbers_on_time = Contract("t", {"applied_at": Column(min=300)})
+    v = validate(apps, numbers_on_time)  # not "300 ns after 1970"
+    assert rules(v) == [("applied_at", "range", len(apps))]
+    assert v["expected"].item() == "timestamps for this min/max"
+    time_on_numbers = Contract("t", {"fico": Column(max="2025-01-01")})
+    assert rules(validate(apps, time_on_numbers)) == [("fico", "range", len(apps))]
+    aware = Contract("t", {"applied_at": Column(max=pd.Timestamp("2025-06-02", tz="UTC"))})
+    naive = apps.assign(applied_at=apps["applied_at"].dt.tz_convert(None))
+    assert rules(validate(naive, aware)) == [("applied_at", "range", 55)]
+    assert rules(validate(apps, aware)) == [("applied_at", "range", 55)]
+
+
+def test_validate_refuses_duplicate_columns_and_non_frame_join_tables(apps):
+    twice = pd.concat([apps[["fico"]], apps[["fico"]]], axis=1)
+    with pytest.raises(ValueError, match=r"duplicate column names \['fico'\]"):
+        validate(twice, Contract("t", {"fico": Column()}))
+    c = Contract("t", joins=Coverage("application_id", right="bureau"))
+    with pytest.raises(TypeError, match=r"join\['bureau'\] must be a pandas DataFrame, got dict"):
+        validate(apps, c, join={"bureau": {"application_id": [1]}})
