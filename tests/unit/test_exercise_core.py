@@ -119,9 +119,7 @@ def week():
     return w
 
 
-@pytest.fixture(autouse=True)
-def _not_strict(monkeypatch):
-    monkeypatch.delenv("LENDLAB_STRICT", raising=False)
+pytestmark = pytest.mark.usefixtures("not_strict")
 
 
 def lines(capsys) -> list[str]:

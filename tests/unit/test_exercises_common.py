@@ -120,9 +120,7 @@ def test_exercise_modules_hold_questions_only():
         assert not leaked, f"{name}: public scenario code {leaked}; move it to scenarios/"
 
 
-@pytest.fixture(autouse=True)
-def _not_strict(monkeypatch):
-    monkeypatch.delenv("LENDLAB_STRICT", raising=False)
+pytestmark = pytest.mark.usefixtures("not_strict")
 
 
 def _forbidden_numbers(expected) -> list[str]:

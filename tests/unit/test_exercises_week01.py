@@ -30,11 +30,8 @@ def ctx():
 
 
 @pytest.fixture
-def bound(ctx):
-    ex._week.unbind()
-    ex.bind(**ctx)
-    yield ctx
-    ex._week.unbind()
+def bound(ctx, bind_week):
+    return bind_week(ex, ctx)
 
 
 def verdict(question, answer):

@@ -31,9 +31,7 @@ def ctx():
     ex._week.unbind()
 
 
-@pytest.fixture(autouse=True)
-def _not_strict(monkeypatch):
-    monkeypatch.delenv("LENDLAB_STRICT", raising=False)
+pytestmark = pytest.mark.usefixtures("not_strict")
 
 
 def verdict(question, answer) -> tuple[str, str]:

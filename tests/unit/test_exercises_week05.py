@@ -17,10 +17,11 @@ from scipy import stats
 
 from lendlab import drift, world
 from lendlab.course.exercises import week05 as ex
-from lendlab.course.scenarios import week05 as scenario
 from lendlab.course.exercises.checks import ____
+from lendlab.course.scenarios import week05 as scenario
 
 SEED, N = 11, 3_000
+pytestmark = pytest.mark.usefixtures("not_strict")
 
 
 @pytest.fixture(scope="module")
@@ -29,12 +30,8 @@ def ctx():
 
 
 @pytest.fixture
-def bound(ctx, monkeypatch):
-    monkeypatch.delenv("LENDLAB_STRICT", raising=False)
-    ex._week.unbind()
-    ex.bind(**ctx)
-    yield ctx
-    ex._week.unbind()
+def bound(ctx, bind_week):
+    return bind_week(ex, ctx)
 
 
 def status(question, answer):
