@@ -2,7 +2,8 @@
 
 One row per application for an unsecured personal-loan platform shaped like LendingClub
 2007-2018 (see ``shared/research/lending-world.md`` and ``datasets/DATA_CARD.md``). Every
-applicant carries the truth (``pd_true``, ``defaulted``, ``months_to_default``); the lender only
+applicant carries the truth (``pd_true``, ``defaulted``, ``months_to_default`` and the months it
+went 30/60/90 days past due); the lender only
 ever sees :func:`observed`, which keeps approved loans and labels that have matured.
 
 The generator is a single vectorised pass: a Gaussian copula ties the bureau and income
@@ -29,6 +30,7 @@ import pandas as pd
 from scipy import special, stats
 
 from lendlab.world import features as derived
+from lendlab.world.delinquency import PATH_COLUMNS, delinquency_as_of, delinquency_paths
 from lendlab.world.schema import (
     CATEGORICAL_FEATURES,
     CATEGORIES,
@@ -118,6 +120,10 @@ _APR = np.clip(30.0 - 0.08 * (np.arange(300, 851) - 600.0), 6.0, 30.0)
 _CHANNEL_CODE = {name: code for code, name in enumerate(CATEGORIES["channel"])}
 
 _GRADE_NOISE = 0.5  # how blurred the incumbent pricing model's view of risk is
+# Above the 90th percentile of the approved book's visible risk the incumbent's view flattens
+# to a quarter of the slope (a scorecard's extreme bins are open-ended). Without it the 0.7%
+# of G loans sit where payment shock and thin files pile up and ~68% of them go bad (LC ~50%).
+_GRADE_KNEE = (0.90, 0.25)
 
 
 # pandas nanosecond timestamps cover 1677-09-21 .. 2262-04-11: every application day must fit.
@@ -337,13 +343,21 @@ def generate(
     # Pricing grade from the incumbent model: a noisy view of the risk visible in the
     # application (never the frailty), cut so the approved book has LendingClub's grade mix.
     noise = rng.standard_normal((3, n))
-    risk_view = visible + _GRADE_NOISE * noise[0]
+    knee = np.quantile(visible[approved] if approved.any() else visible, _GRADE_KNEE[0])
+    priced = np.where(visible > knee, knee + _GRADE_KNEE[1] * (visible - knee), visible)
+    risk_view = priced + _GRADE_NOISE * noise[0]
     basis = risk_view[approved] if approved.any() else risk_view
     grade = np.zeros(n, dtype=np.int8)
-    for cut in np.quantile(basis, np.cumsum(_GRADE_MIX)[:-1]):
+    mix = np.asarray(_GRADE_MIX) / np.sum(_GRADE_MIX)  # the published mix sums to 100.1%
+    for cut in np.quantile(basis, np.cumsum(mix)[:-1]):
         grade += risk_view > cut
     rate = np.round(np.asarray(_GRADE_RATE)[grade] + 0.8 * noise[1], 2)
     proxy = np.round(special.expit(-1.9 + 2.8 * protected + 0.9 * noise[2]), 4)
+    # Missed payments before charge-off (lendlab.world.delinquency), drawn after every other
+    # column so that those keep their values.
+    paths = delinquency_paths(
+        rng, months_to_default, term, pd_true, seasoning=(_SEASONING_MONTHS, _SEASONING_CUM)
+    )
 
     def cat(codes: np.ndarray, labels: Sequence[str], ordered: bool = False) -> pd.Categorical:
         return pd.Categorical.from_codes(codes, categories=list(labels), ordered=ordered)
@@ -375,6 +389,7 @@ def generate(
         "pd_true": pd_true,
         "defaulted": defaulted,
         "months_to_default": months_to_default,
+        **{name: paths[name] for name in PATH_COLUMNS},
     }
     # copy=False: the arrays are ours alone, and copying/consolidating them costs ~0.6 s at 1M rows.
     frame = pd.DataFrame(columns, copy=False)
@@ -442,8 +457,13 @@ def observed(
     Returns
     -------
     DataFrame
-        Booked loans with ``months_on_book`` and ``bad_so_far``; the truth columns
-        (``pd_true``, ``defaulted``, ``months_to_default``, ``protected_group``) are removed.
+        Booked loans with ``months_on_book`` and ``bad_so_far``; when ``book`` holds the
+        delinquency paths (as :func:`generate` makes them), also ``dpd_status`` (current,
+        dpd30, dpd60, dpd90plus or charged_off at the loan's months on book) and
+        ``ever_dpd30_so_far``, ``ever_dpd60_so_far``, ``ever_dpd90_so_far``
+        (see :mod:`lendlab.world.delinquency`). The truth columns (:data:`TRUTH_COLUMNS`:
+        ``pd_true``, ``defaulted``, ``months_to_default``, the delinquency paths,
+        ``protected_group``) are removed.
 
     Raises
     ------
@@ -504,6 +524,9 @@ def observed(
     view["months_on_book"] = mob
     seen = view["months_to_default"].to_numpy() <= mob  # NaN compares False: never defaulted
     view["bad_so_far"] = seen.astype(np.int8)
+    if all(c in view.columns for c in PATH_COLUMNS):  # a tape without the paths skips these
+        for name, values in delinquency_as_of(view, mob).items():
+            view[name] = values
     if window_months is not None:
         view = view.loc[view["months_on_book"] >= window_months].copy()
         view["bad_in_window"] = (view["months_to_default"].to_numpy() <= window_months).astype(

@@ -25,6 +25,7 @@ import pandas as pd
 from sklearn.metrics import roc_auc_score
 
 from lendlab import world
+from lendlab.world.delinquency import dpd_as_of
 
 __all__ = ["REFERENCE", "build", "verify", "render", "anchor_table"]
 
@@ -32,6 +33,44 @@ __all__ = ["REFERENCE", "build", "verify", "render", "anchor_table"]
 REFERENCE = {"seed": 0, "n": 30_000, "start": "2024-01-01", "days": 730, "card_rows": 1_000_000}
 
 _MANIFEST = "MANIFEST.sha256"
+
+
+def _delinquency_rows(approved: pd.DataFrame) -> list[tuple[str, str, str]]:
+    """Early-delinquency figures of the approved book, each beside the charge-off rate.
+
+    Their anchors are the assumptions of :mod:`lendlab.world.delinquency` ([A]/[D]): no public
+    figure for a LendingClub-like book was found.
+    """
+    if "months_to_dpd30" not in approved.columns:  # a frame made before the delinquency paths
+        return []
+    co = approved["defaulted"].mean()
+    first = {d: approved[f"months_to_dpd{d}"] for d in (30, 60, 90)}
+    fpd = (first[30] == 1).mean()
+    at3 = (dpd_as_of(approved, 3).codes >= 1).mean()
+    ever60_by6 = (first[60] <= 6).mean()
+    co_by12 = (approved["months_to_default"] <= 12).mean()
+
+    def beside(x: float) -> str:
+        return f"{100 * x:.1f}% ({x / co:.2f}x the {100 * co:.1f}% charge-off)"
+
+    return [
+        (
+            "first-payment default: 30+ DPD at month 1 (approved)",
+            "~3-5% [D/A]: the ~14% of bads charged off at month 5 never paid",
+            beside(fpd),
+        ),
+        ("30+ DPD at 3 months on book (approved)", "~5-8% [A]", beside(at3)),
+        (
+            "ever 60+ DPD by month 6 (approved)",
+            "about the charge-offs by month 12 [A]",
+            beside(ever60_by6) + f"; {100 * co_by12:.1f}% charged off by 12",
+        ),
+        (
+            "ever 30+ / 60+ / 90+ DPD over the life of the loan, x charge-off",
+            "~1.9 / 1.2 / 1.05x [A]",
+            " / ".join(f"{first[d].notna().mean() / co:.2f}" for d in (30, 60, 90)) + "x",
+        ),
+    ]
 
 
 def _sha256(data: bytes) -> str:
@@ -79,6 +118,7 @@ def anchor_table(book: pd.DataFrame) -> pd.DataFrame:
         ("share of 60-month loans", "24%", pct((book["term_months"] == 60).mean())),
         ("eventual bads visible at 12 months on book", "~40%", pct((bads <= 12).mean())),
         ("eventual bads visible at 5 months on book", "~14% (2.5/17.3)", pct((bads <= 5).mean())),
+        *_delinquency_rows(approved),
         (
             "score, all applicants: mean / sd",
             "640 / 60",
@@ -189,7 +229,10 @@ Synthetic applications to an unsecured personal-loan platform shaped like Lendin
 Every applicant has a true lifetime probability of default (`pd_true`), a lifetime outcome
 (`defaulted`) and, if it defaults, the month on book of the default (`months_to_default`). The
 lender never sees the truth: `lendlab.world.observed(book, as_of)` keeps booked (approved) loans
-and only the defaults that have happened by `as_of`.
+and only the defaults that have happened by `as_of`. Before charge-off a bad loan goes 30, 60
+and 90 days past due (`months_to_dpd30/60/90`, truth), and some good loans slip and cure
+(`months_to_cure`): the view shows each loan's `dpd_status` and `ever_dpd30_so_far` (60, 90)
+at its months on book, the early-warning labels a lender has months before charge-offs.
 
 No real person is in it. The protected group is synthetic and exists only so that fair-lending
 exercises (adverse impact ratio, proxy-weighted AIR) have something to measure.
@@ -215,9 +258,14 @@ Known departures, on purpose:
 - Declined applicants average a lower score and a lower DTI than the anchors (~633, ~27): the
   world declines only by the three policy rules, where a real lender also declines on fraud,
   identity and affordability checks. The approved book is what the anchors describe.
-- The grade ends run wide (A ~7%, G ~65% against 6% and 50%): grade is a noisy view of the risk
-  visible in the application, cut to LendingClub's grade mix, and the 0.7% of G loans sit in
-  the tail where payment shock and thin files pile up.
+- Grade is a noisy view of the risk visible in the application, cut to LendingClub's grade mix.
+  Above the 90th percentile of the approved book's visible risk that view flattens to a quarter
+  of its slope (a scorecard's extreme bins are open-ended): without it the 0.7% of G loans sit
+  in the tail where payment shock and thin files pile up and ~68% of them go bad (anchor ~50%).
+  A runs ~1 point and D/E ~2-3 points above the anchors.
+- The early-delinquency anchors are the world's own assumptions (`lendlab.world.delinquency`):
+  first-payment default is high (~4-5%) because the seasoning curve charges ~14% of all bads off
+  in month 5, and those loans never made a payment.
 - 60-month loans get an extra +0.40 in the logit (`extra_term_60`) because the research formula
   alone gives them only ~1.5x the 36-month bad rate, not the published ~2x.
 - The research formula is purely additive, so a scorecard already reaches its ceiling and no
@@ -252,7 +300,16 @@ DTI-utilisation +0.20). The month of default follows the LendingClub seasoning c
 month 5, 7.3% at 12, 13.4% at 24, 16.5% at 36, 17.3% at 60; first charge-off at month 5), cut
 at month 36 for 36-month loans. Daily volume has a weekday pattern (Monday busiest, Sunday ~30%
 lower), a tax-season lift (February-April) and a December dip, on a 10%-a-year growth trend.
-The pricing grade is cut from the visible risk plus noise (never the frailty).
+The pricing grade is cut from the visible risk plus noise (never the frailty), the visible risk
+flattened above the approved book's 90th percentile.
+
+Delinquency (`lendlab.world.delinquency`): a loan charged off in month C went 30 days past due
+in C-4, 60 in C-3, 90 in C-2 (charge-off at ~120 days past due plus ~30 days), so a month-5
+charge-off is a first-payment default. A quarter of charged-off loans had an earlier
+delinquency that cured; a loan that never charges off has one with probability
+min(1.4 * pd_true, 0.9). A cured delinquency deepens a bucket a month, reaching 30 / 60 / 90 days
+(75 / 20 / 5%) before the borrower catches up, and starts on the seasoning curve moved four
+months earlier (its month-5 spike spread over months 1-8: never-payers do not cure).
 
 ## Columns
 

@@ -93,6 +93,10 @@ COLUMNS: dict[str, ColumnSpec] = {
     "pd_true": ColumnSpec("float64", "TRUTH: lifetime probability of default"),
     "defaulted": ColumnSpec("int8", "TRUTH: lifetime outcome, 1 = charged off"),
     "months_to_default": ColumnSpec("float64", "TRUTH: month on book of default (NaN if none)"),
+    "months_to_dpd30": ColumnSpec("float64", "TRUTH: first month 30+ days past due (NaN: never)"),
+    "months_to_dpd60": ColumnSpec("float64", "TRUTH: first month 60+ days past due (NaN: never)"),
+    "months_to_dpd90": ColumnSpec("float64", "TRUTH: first month 90+ days past due (NaN: never)"),
+    "months_to_cure": ColumnSpec("float64", "TRUTH: month a cured delinquency was current again"),
 }
 
 #: Levels of each categorical column, in the order of the generator's codes.
@@ -127,6 +131,10 @@ TRUTH_COLUMNS: tuple[str, ...] = (
     "pd_true",
     "defaulted",
     "months_to_default",
+    "months_to_dpd30",
+    "months_to_dpd60",
+    "months_to_dpd90",
+    "months_to_cure",
     "protected_group",
 )
 

@@ -176,3 +176,72 @@ def test_bad_input_names_the_problem():
         dpd_as_of(paths, "3")
     with pytest.raises(ValueError, match="months_to_cure"):
         dpd_as_of({k: v for k, v in paths.items() if k != "months_to_cure"}, 3)
+
+
+# --- wired into the generator ---------------------------------------------------------------
+
+
+def test_generate_carries_the_paths_as_truth():
+    book = world.generate(20_000, seed=2)
+    assert set(dq.PATH_COLUMNS) <= set(book.columns) and set(dq.PATH_COLUMNS) <= set(
+        world.TRUTH_COLUMNS
+    )
+    bad = book[book["defaulted"] == 1]
+    assert (bad["months_to_dpd90"] <= bad["months_to_default"] - 2).all()
+    assert book.loc[book["defaulted"] == 0, "months_to_dpd30"].notna().mean() > 0.1
+
+
+def test_same_seed_same_bytes_with_the_paths():
+    def digest(frame):
+        return pd.util.hash_pandas_object(frame, index=True).sum()
+
+    a, b = world.generate(5_000, seed=3), world.generate(5_000, seed=3)
+    assert digest(a[list(dq.PATH_COLUMNS)]) == digest(b[list(dq.PATH_COLUMNS)])
+    assert digest(a) == digest(b)
+
+
+def test_paths_are_drawn_after_every_other_column(monkeypatch):
+    from lendlab.world import generator
+
+    before = world.generate(5_000, seed=9)
+    real = generator.delinquency_paths
+
+    def burn_then_draw(rng, *args, **kwargs):
+        rng.random(1_234)  # a different stream position for the paths only
+        return real(rng, *args, **kwargs)
+
+    monkeypatch.setattr(generator, "delinquency_paths", burn_then_draw)
+    after = world.generate(5_000, seed=9)
+    others = [c for c in before.columns if c not in dq.PATH_COLUMNS]
+    pd.testing.assert_frame_equal(before[others], after[others])
+    assert not before["months_to_dpd30"].equals(after["months_to_dpd30"])
+
+
+def test_observed_shows_the_state_not_the_paths():
+    book = world.generate(50_000, seed=6, start="2024-01-01", days=365)
+    view = world.observed(book, "2025-01-01")
+    assert not set(world.TRUTH_COLUMNS) & set(view.columns)
+    assert list(view["dpd_status"].cat.categories) == list(DPD_STATES)
+    charged = (view["dpd_status"] == "charged_off").to_numpy()
+    np.testing.assert_array_equal(charged, view["bad_so_far"].to_numpy() == 1)
+    assert (view["ever_dpd90_so_far"] >= view["bad_so_far"]).all()
+    assert (view["ever_dpd30_so_far"] >= view["ever_dpd60_so_far"]).all()
+    # The lender sees trouble before charge-offs: more loans ever 30+ than charged off.
+    assert view["ever_dpd30_so_far"].mean() > 1.3 * view["bad_so_far"].mean()
+    # Against the truth, loan by loan.
+    truth = book.loc[view.index]
+    expected = dpd_as_of(truth, view["months_on_book"].to_numpy())
+    assert (view["dpd_status"].to_numpy() == np.asarray(expected)).all()
+    # A tape without the paths still gives the charge-off view, without delinquency columns.
+    tape = book[["applied_at", "approved_policy", "defaulted", "months_to_default"]]
+    assert "dpd_status" not in world.observed(tape, "2025-01-01").columns
+
+
+def test_data_card_has_the_early_delinquency_anchors():
+    from lendlab.world import reference_data
+
+    table = reference_data.anchor_table(world.generate(50_000, seed=1))
+    figures = " | ".join(table["figure"])
+    for words in ("first-payment default", "30+ DPD at 3 months", "ever 60+ DPD by month 6"):
+        assert words in figures, words
+    assert table["measured"].str.contains("charge-off").sum() >= 3
