@@ -34,7 +34,7 @@ How a path is made (tags as in ``shared/research/lending-world.md``: [S] publish
 
 One figure to set against these: credit-card glossaries quote a 30-to-60 roll rate of ~20%
 [S, weak]. An instalment book whose lifetime charge-off rate is ~20% cannot roll that slowly
-(ever-30+ would exceed 100% of loans); this world rolls ~55% of 30 DPD episodes to 60.
+(ever-30+ would exceed 100% of loans); this world rolls ~60% of 30 DPD episodes to 60.
 
 Example
 -------
