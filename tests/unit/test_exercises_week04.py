@@ -74,13 +74,13 @@ def test_q1_ranges_too_wide_miss_the_income_unit_bug(bound):
     cols = dict(ref["columns"])
     cols["annual_income"] = {"dtype": "float", "min": 0}
     cols["dti"] = {"dtype": "float", "min": 0, "max": 1_000}
-    assert "'income_units'" in line(ex.q1, {**ref, "columns": cols})
+    assert "'income_monthly_as_annual'" in line(ex.q1, {**ref, "columns": cols})
 
 
 def test_q1_freshness_without_the_bureau_lag_misses_the_stale_snapshot(bound):
     ref = _reference(bound)
     out = line(ex.q1, {**ref, "freshness": [{"column": "applied_at", "max_age": "2D"}]})
-    assert "'stale_bureau'" in out
+    assert "'stale_feature_store'" in out
 
 
 def test_q1_missing_rule_kinds_are_named(bound):
@@ -107,18 +107,18 @@ def test_q1_bad_join_table_and_unknown_key_are_incorrect_not_errors(bound):
 def test_q2_expected_stages_follow_the_pipeline(bound):
     stages = ex.q2.expected(bound)
     assert set(stages) == set(bound["faults"])
-    assert stages["bureau_join_duplicates"] == "batch_job"  # raw feeds allow timeouts
+    assert stages["broken_join"] == "batch_job"  # raw feeds allow timeouts
     assert stages["partner_field_rename_imputed"] == "none"  # passes every shape rule
-    assert stages["stale_bureau"] == "vendor_feed"
+    assert stages["stale_feature_store"] == "vendor_feed"
 
 
 def test_q2_plausible_mistakes(bound):
     right = ex.q2.expected(bound)
     assert status(ex.q2, {k: "feature_table" for k in right}) == "incorrect"
-    blame_bureau = {**right, "bureau_join_duplicates": "vendor_feed"}
-    assert "'bureau_join_duplicates'" in line(ex.q2, blame_bureau)
+    blame_bureau = {**right, "broken_join": "vendor_feed"}
+    assert "'broken_join'" in line(ex.q2, blame_bureau)
     assert "no entry" in line(ex.q2, {k: v for k, v in right.items() if k != "bureau_outage"})
-    assert "must be one of" in line(ex.q2, {**right, "stale_bureau": "scoring"})
+    assert "must be one of" in line(ex.q2, {**right, "stale_feature_store": "scoring"})
     assert status(ex.q2, {k.upper(): v for k, v in right.items()}) == "incorrect"
 
 
