@@ -1,0 +1,765 @@
+"""The scoring service: ``create_app(config)`` builds the FastAPI app.
+
+Routers, one per concern: **decisions** (``POST /v1/decisions``), **admin** (``POST
+/admin/model``, ``/admin/cutoff``, ``/admin/faults``, bearer token) and **ops** (``GET
+/metrics``, ``/healthz``, ``/readyz``). ``Depends`` hands the handlers the service state, the
+model registry, the decision store and the admin check; the ``lifespan`` loads (or trains) the
+models and opens the decision store at start-up, and commits what is queued at shut-down.
+
+A decision, step by step (each timed; the ms per stage are in the response and the log):
+
+1. read the body, draining it when it passes ``max_body_bytes`` so the client gets its 413
+   (answering before reading makes uvicorn reset the connection);
+2. parse and validate it strictly (:class:`~lendlab.serving.schemas.Application`): 400 for
+   malformed JSON, 422 with a reason per field, never echoing the input;
+3. idempotency: an ``application_id`` already logged returns the logged decision (header
+   ``Idempotent-Replay: true``) when the payload is the same, else 409;
+4. call the bureau and income verification concurrently, each bounded by its timeout and the
+   request's remaining budget; a failure degrades the request to the configured fallback
+   (``manual_review`` or the knock-out ``rules``), flagged in the response, log and metrics;
+5. knock-out rules first (:func:`lendlab.world.passes_knockout`), then PD against the cutoff
+   with a review band, reasons for declines (:func:`lendlab.models.reason_codes`);
+6. queue the row to the decision store and answer only after its group commit.
+
+Every refusal (400, 409, 413, 422) is a row of the ``rejected`` table, and is never approved.
+
+Example
+-------
+>>> import tempfile, pathlib
+>>> from fastapi.testclient import TestClient
+>>> from lendlab.serving.schemas import example_application
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> app = create_app(ServiceConfig(db=folder / "d.db", model_dir=folder / "models", seed=1))
+>>> with TestClient(app) as client:
+...     r = client.post("/v1/decisions", json=example_application(1))
+...     again = client.post("/v1/decisions", json=example_application(1))
+>>> r.status_code, r.json()["decision"], r.json()["model_version"]
+(200, 'approve', 'scorecard-2025.1')
+>>> again.headers["idempotent-replay"], again.json()["request_id"] == r.json()["request_id"]
+('true', True)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import logging
+import os
+import time
+import uuid
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import numpy as np
+import pandas as pd
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from lendlab.models import Scorecard, model_features, pd_to_score, reason_codes, rules_policy
+from lendlab.monitoring.decision_record import REASON_COLUMNS
+from lendlab.serving.config import DEPENDENCIES, DependencyKnobs, ServiceConfig
+from lendlab.serving.dependencies import RETURNS, DependencyError, SimulatedDependency
+from lendlab.serving.metrics import ServiceMetrics
+from lendlab.serving.registry import ModelEntry, ModelRegistry
+from lendlab.serving.schemas import (
+    Application,
+    DecisionResponse,
+    ErrorResponse,
+    field_errors,
+)
+from lendlab.serving.store import SNAPSHOT_COLUMNS, DecisionStore
+from lendlab.world.schema import CATEGORIES, COLUMNS, passes_knockout
+
+__all__ = ["ADMIN_TOKEN_ENV", "DECISIONS_ROUTE", "ServiceState", "create_app"]
+
+log = logging.getLogger("lendlab.serving")
+
+ADMIN_TOKEN_ENV = "LENDLAB_ADMIN_TOKEN"
+DECISIONS_ROUTE = "/v1/decisions"
+_ROUTES = frozenset(
+    {DECISIONS_ROUTE, "/metrics", "/healthz", "/readyz", "/admin/model", "/admin/cutoff",
+     "/admin/faults", "/openapi.json", "/docs"}
+)  # fmt: skip
+_DRAIN_LIMIT = 16 * 1024 * 1024  # past this a too-large body is not drained any further
+_RESERVE_S = 0.015  # budget kept for the model and the commit after the dependencies
+_NUMERIC = {c for c, spec in COLUMNS.items() if spec.dtype in ("int64", "float64")}
+_INTS = {c for c, spec in COLUMNS.items() if spec.dtype == "int64"}
+
+
+# -- state and dependencies (Depends) --------------------------------------------------------
+@dataclass
+class ServiceState:
+    """What the handlers share: config, models, store, metrics, dependencies, admin token."""
+
+    config: ServiceConfig
+    registry: ModelRegistry
+    active: ModelEntry
+    alias: str
+    explainer: Scorecard | None
+    store: DecisionStore
+    metrics: ServiceMetrics
+    dependencies: dict[str, SimulatedDependency]
+    admin_token: str | None
+
+    def activate(self, name: str) -> ModelEntry:
+        """Serve the model named by alias or version; reasons come from a scorecard."""
+        entry = self.registry.resolve(name)
+        self.active = entry
+        self.alias = name if name in self.registry.aliases else self.registry.alias_of(name)
+        if isinstance(entry.model, Scorecard):
+            self.explainer = entry.model
+        else:  # a tree has no per-feature points: the champion scorecard explains declines
+            champion = self.registry.models.get(self.registry.aliases.get("champion", ""))
+            ok = champion is not None and isinstance(champion.model, Scorecard)
+            self.explainer = champion.model if ok else None
+        self.metrics.set_model(entry.version, entry.sha256, self.alias, entry.score_shares)
+        return entry
+
+
+def get_state(request: Request) -> ServiceState:
+    """The service state built by the lifespan."""
+    return request.app.state.service
+
+
+def get_registry(state: Annotated[ServiceState, Depends(get_state)]) -> ModelRegistry:
+    """The model registry."""
+    return state.registry
+
+
+def get_store(state: Annotated[ServiceState, Depends(get_state)]) -> DecisionStore:
+    """The decision store."""
+    return state.store
+
+
+def _error(status: int, detail: str, request_id: str, headers: dict[str, str] | None = None):
+    body = ErrorResponse(detail=detail, request_id=request_id).model_dump()
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+class AdminRefused(Exception):
+    """Raised by :func:`require_admin`; answered as 401 or 403 with the reason."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+
+
+def require_admin(request: Request, state: Annotated[ServiceState, Depends(get_state)]) -> None:
+    """Bearer token from ``LENDLAB_ADMIN_TOKEN``, compared in constant time.
+
+    403 when the service was started without the variable (admin disabled), 401 when the
+    header is missing or the token is wrong.
+    """
+    if not state.admin_token:
+        raise AdminRefused(403, f"admin API disabled: start the service with {ADMIN_TOKEN_ENV} set")
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(
+        token.strip().encode(), state.admin_token.encode()
+    ):
+        raise AdminRefused(401, "missing or wrong bearer token (Authorization: Bearer <token>)")
+
+
+# -- decisions -------------------------------------------------------------------------------
+decisions = APIRouter(tags=["decisions"])
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+async def _read_body(request: Request, limit: int) -> tuple[bytes | None, int]:
+    """The body, or None when it is over ``limit`` (then drained, up to 16 MB, and dropped)."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size <= limit:
+            chunks.append(chunk)
+        elif size > _DRAIN_LIMIT:
+            break
+    return (None if size > limit else b"".join(chunks)), size
+
+
+def _frame(served: dict[str, Any]) -> pd.DataFrame:
+    """One row in the world's dtypes (numbers as float with NaN, categories as categorical)."""
+    data: dict[str, Any] = {}
+    for col in SNAPSHOT_COLUMNS:
+        value = served.get(col)
+        if col in CATEGORIES:
+            data[col] = pd.Categorical([value], categories=list(CATEGORIES[col]))
+        elif col in _NUMERIC:
+            if col in _INTS and value is not None:
+                data[col] = np.array([value], dtype=np.int64)
+            else:
+                data[col] = np.array([np.nan if value is None else value], dtype=float)
+        else:
+            data[col] = [value]
+    return pd.DataFrame(data)
+
+
+def _reasons_list(frame: pd.DataFrame) -> list[str]:
+    row = frame.iloc[0]
+    return [str(row[c]) for c in frame.columns if c.startswith("reason_") and pd.notna(row[c])][
+        : len(REASON_COLUMNS)
+    ]
+
+
+async def _call(
+    state: ServiceState, name: str, payload: dict[str, Any], budget_s: float
+) -> tuple[str, dict[str, Any] | None, str | None, float]:
+    dep = state.dependencies[name]
+    start = time.perf_counter()
+    try:
+        fields = await dep.call(payload, budget_s=budget_s)
+        kind = None
+    except DependencyError as exc:
+        fields, kind = None, exc.kind
+    seconds = time.perf_counter() - start
+    state.metrics.dependency_duration.labels(dependency=name).observe(seconds)
+    if kind is not None:
+        state.metrics.dependency_errors.labels(dependency=name, kind=kind).inc()
+    return name, fields, kind, seconds
+
+
+async def _await_commit(fut, timeout: float):
+    return await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(fut)), timeout)
+
+
+class _Timer:
+    def __init__(self, start: float) -> None:
+        self.start = start
+        self.last = start
+        self.ms: dict[str, float] = {}
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.ms[name] = round((now - self.last) * 1000, 3)
+        self.last = now
+
+    def total_s(self) -> float:
+        return time.perf_counter() - self.start
+
+
+def _replay(row: dict[str, Any]) -> dict[str, Any]:
+    reasons = [row[c] for c in REASON_COLUMNS if row.get(c)]
+    failed = row.get("failed_dependencies")
+    return DecisionResponse(
+        request_id=row["request_id"],
+        application_id=row["application_id"],
+        decision=row["decision"],
+        pd=row["pd"],
+        score=row["score"],
+        model_version=row["model_version"],
+        model_sha256=row["model_sha256"],
+        reasons=reasons,
+        fallback=row["fallback"] or False,
+        failed_dependencies=failed.split(",") if failed else [],
+        timings=json.loads(row["timings_json"] or "{}"),
+        replay=True,
+    ).model_dump()
+
+
+class _Refusal(Exception):
+    def __init__(self, status: int, detail: str, errors=(), application_id=None, headers=None):
+        super().__init__(detail)
+        self.status, self.detail, self.errors = status, detail, list(errors)
+        self.application_id, self.headers = application_id, headers
+
+
+@decisions.post(
+    DECISIONS_ROUTE,
+    summary="Decide one credit application",
+    response_model=DecisionResponse,
+    responses={
+        400: {"model": ErrorResponse, "description": "malformed JSON"},
+        409: {"model": ErrorResponse, "description": "application_id logged with another payload"},
+        413: {"model": ErrorResponse, "description": "body over max_body_bytes (64 KB)"},
+        422: {"model": ErrorResponse, "description": "invalid fields, a reason per field"},
+        503: {"model": ErrorResponse, "description": "the decision log did not commit in budget"},
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "description": "One application in the world's column names (strict: no coercion, "
+            "no unknown fields, no NaN/Infinity).",
+            "content": {"application/json": {"schema": Application.model_json_schema()}},
+        }
+    },
+)
+async def post_decision(
+    request: Request, state: Annotated[ServiceState, Depends(get_state)]
+) -> Response:
+    """Decide an application (see the module docstring for the steps)."""
+    timer = _Timer(time.perf_counter())
+    cfg = state.config
+    deadline = timer.start + cfg.request_budget_ms / 1000.0
+    request_id = uuid.uuid4().hex
+    received_at = _now()
+    body: bytes | None = None
+    payload_sha: str | None = None
+    size = 0
+    try:
+        body, size = await _read_body(request, cfg.max_body_bytes)
+        if body is None:
+            raise _Refusal(
+                413,
+                f"body of {size} bytes is over the limit of {cfg.max_body_bytes} bytes",
+                headers={"Connection": "close"} if size > _DRAIN_LIMIT else None,
+            )
+        payload_sha = hashlib.sha256(body).hexdigest()
+        try:
+            app_ = Application.model_validate_json(body)
+        except ValidationError as exc:
+            errors = field_errors(exc)
+            if any(e["type"] == "json_invalid" for e in errors):
+                raise _Refusal(
+                    400, "malformed JSON: the body is not one JSON object", errors
+                ) from None
+            raise _Refusal(422, "invalid application: see errors (one per field)", errors) from None
+        timer.lap("parse")
+        return await _decide(state, app_, timer, deadline, request_id, received_at)
+    except _Refusal as refusal:
+        return await _refuse(state, refusal, timer, request_id, received_at, payload_sha, size)
+    except Exception:  # noqa: BLE001 - an answer (500) and a log line, never a hang
+        log.exception("decision request %s failed", request_id)
+        _observe(state, timer, "error")
+        return _error(500, "internal error; the decision was not made", request_id)
+
+
+def _observe(state: ServiceState, timer: _Timer, outcome: str) -> float:
+    seconds = timer.total_s()
+    state.metrics.request_duration.labels(route=DECISIONS_ROUTE, outcome=outcome).observe(seconds)
+    return seconds
+
+
+async def _refuse(
+    state: ServiceState,
+    refusal: _Refusal,
+    timer: _Timer,
+    request_id: str,
+    received_at: str,
+    payload_sha: str | None,
+    size: int,
+) -> Response:
+    row = {
+        "request_id": request_id,
+        "received_at": received_at,
+        "status": refusal.status,
+        "detail": refusal.detail,
+        "reasons_json": json.dumps(refusal.errors),
+        "application_id": refusal.application_id,
+        "payload_sha256": payload_sha,
+        "body_bytes": size,
+    }
+    try:
+        await _await_commit(state.store.submit_rejection(row), 5.0)
+    except Exception:  # noqa: BLE001 - the refusal is answered even if logging it failed
+        log.exception("could not log rejected request %s", request_id)
+    _observe(state, timer, "rejected")
+    body = ErrorResponse(
+        detail=refusal.detail, errors=refusal.errors, request_id=request_id
+    ).model_dump()
+    return JSONResponse(body, status_code=refusal.status, headers=refusal.headers)
+
+
+def _existing(state: ServiceState, application_id: int, payload_sha: str) -> Response | None:
+    row = state.store.find(application_id)
+    if row is None:
+        return None
+    if row["payload_sha256"] != payload_sha:
+        raise _Refusal(
+            409,
+            f"application_id {application_id} was already decided with a different payload; "
+            "send a new application_id, or the original payload to get the logged decision",
+            [{"field": "application_id", "reason": "already decided", "type": "conflict"}],
+            application_id=application_id,
+        )
+    return JSONResponse(_replay(row), headers={"Idempotent-Replay": "true"})
+
+
+async def _decide(
+    state: ServiceState,
+    app_: Application,
+    timer: _Timer,
+    deadline: float,
+    request_id: str,
+    received_at: str,
+) -> Response:
+    cfg = state.config
+    payload = app_.model_dump(mode="json")
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"))
+    payload_sha = hashlib.sha256(canonical.encode()).hexdigest()
+    replay = _existing(state, app_.application_id, payload_sha)
+    if replay is not None:
+        _observe(state, timer, "ok")
+        return replay
+    timer.lap("idempotency")
+
+    budget = max(0.0, deadline - _RESERVE_S - time.perf_counter())
+    calls = await asyncio.gather(*(_call(state, n, payload, budget) for n in DEPENDENCIES))
+    served = dict(payload)
+    failed: list[str] = []
+    for name, fields, _kind, seconds in calls:
+        timer.ms[name] = round(seconds * 1000, 3)
+        if fields is None:
+            failed.append(name)
+            served.update(dict.fromkeys(RETURNS[name]))
+        else:
+            served.update({k: v for k, v in fields.items() if k in RETURNS[name]})
+    timer.lap("dependencies")
+
+    entry = state.active
+    model = entry.model
+    X = _frame(served)
+    inputs = [f for f in model_features(model) if f in served]
+    missing = [f for f in inputs if served[f] is None]
+    reasons: list[str] = []
+    p: float | None = None
+    score: int | None = None
+    fallback: str | None = None
+    if failed:
+        fallback = cfg.fallback
+        if fallback == "rules":
+            ruled = rules_policy(X)
+            decision = "approve" if bool(ruled["approved"].iloc[0]) else "decline"
+            reasons = _reasons_list(ruled)
+            decided_by = "rules-policy"
+        else:
+            decision, decided_by = "review", "manual-review"
+    else:
+        decided_by = entry.version
+        p = round(float(np.asarray(model.predict_pd(X), dtype=float)[0]), 6)
+        scale = {k: float(getattr(model, k)) for k in ("pdo", "base_score", "base_odds")}
+        score = int(np.rint(pd_to_score(np.clip([p], 1e-6, 1 - 1e-6), **scale))[0])
+        if not bool(passes_knockout(X)[0]):
+            decision = "decline"
+            reasons = _reasons_list(rules_policy(X))
+        elif p < cfg.cutoff - cfg.review_margin:
+            decision = "approve"
+        elif p < cfg.cutoff + cfg.review_margin:
+            decision = "review"
+        else:
+            decision = "decline"
+            if state.explainer is not None:
+                reasons = _reasons_list(reason_codes(state.explainer, X))
+    timer.lap("model")
+
+    row: dict[str, Any] = {
+        "application_id": app_.application_id,
+        "applied_at": app_.applied_at.isoformat(),
+        "model_version": decided_by,
+        "pd": p,
+        "score": score,
+        "decision": decision,
+        **{c: (reasons[k] if k < len(reasons) else None) for k, c in enumerate(REASON_COLUMNS)},
+        **{c: served.get(c) for c in SNAPSHOT_COLUMNS},
+        "request_id": request_id,
+        "received_at": received_at,
+        "active_model": entry.version,
+        "model_sha256": entry.sha256,
+        "fallback": fallback,
+        "failed_dependencies": ",".join(failed) or None,
+        "payload_sha256": payload_sha,
+        "input_json": canonical,
+        "timings_json": json.dumps(timer.ms),
+    }
+    try:
+        inserted = await _await_commit(
+            state.store.submit_decision(row), max(deadline - time.perf_counter(), 0.002)
+        )
+    except TimeoutError:
+        _observe(state, timer, "error")
+        return _error(
+            503,
+            "the decision log did not commit within the request budget; retry with the same "
+            "application_id (it is idempotent)",
+            request_id,
+            headers={"Retry-After": "1"},
+        )
+    if not inserted:  # another request with this id committed first
+        replay = _existing(state, app_.application_id, payload_sha)
+        if replay is not None:
+            _observe(state, timer, "ok")
+            return replay
+    timer.lap("commit")
+
+    m = state.metrics
+    proxy = "protected" if app_.protected_proxy >= 0.5 else "reference"
+    m.decisions.labels(
+        decision=decision, segment=app_.segment, model_version=decided_by, proxy_group=proxy
+    ).inc()
+    for name in failed:
+        m.fallback.labels(mode=fallback, dependency=name).inc()
+    for feature in missing:
+        m.missing_features.labels(feature=feature).inc()
+    if score is not None:
+        m.score_bin.labels(model_version=entry.version, bin=str(entry.score_bin(score))).inc()
+    seconds = _observe(state, timer, "ok")
+    timer.ms["total"] = round(seconds * 1000, 3)
+    state.store.record_duration(app_.application_id, seconds * 1000)
+    body = {
+        "request_id": request_id,
+        "application_id": app_.application_id,
+        "decision": decision,
+        "pd": p,
+        "score": score,
+        "model_version": decided_by,
+        "model_sha256": entry.sha256,
+        "reasons": reasons,
+        "fallback": fallback or False,
+        "failed_dependencies": failed,
+        "timings": timer.ms,
+        "replay": False,
+    }
+    return JSONResponse(body)
+
+
+# -- admin -----------------------------------------------------------------------------------
+admin = APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(require_admin)])
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+class ModelSwitch(_Strict):
+    """Body of ``POST /admin/model``."""
+
+    model: str = Field(description="alias (champion, challenger) or version")
+
+
+class CutoffChange(_Strict):
+    """Body of ``POST /admin/cutoff``."""
+
+    cutoff: float = Field(gt=0, lt=1)
+    review_margin: float | None = Field(None, ge=0, lt=0.5)
+
+
+class KnobChange(_Strict):
+    """Some knobs of one dependency (the others keep their values)."""
+
+    latency_median_ms: float | None = None
+    latency_p99_ms: float | None = None
+    error_rate: float | None = None
+    outage: bool | None = None
+    hang: bool | None = None
+    stale_days: int | None = None
+    undercount: float | None = None
+    timeout_ms: float | None = None
+
+
+class FaultChange(_Strict):
+    """Body of ``POST /admin/faults``: knob changes per dependency; ``reset`` restores first."""
+
+    reset: bool = False
+    bureau: KnobChange | None = None
+    income_verification: KnobChange | None = None
+
+
+@admin.post("/model", summary="Switch the active model")
+def switch_model(
+    body: ModelSwitch, state: Annotated[ServiceState, Depends(get_state)]
+) -> dict[str, Any]:
+    """Serve another model (alias or version)."""
+    try:
+        entry = state.activate(body.model)
+    except KeyError as exc:
+        return JSONResponse({"detail": str(exc.args[0]), "errors": []}, status_code=404)
+    return {"model_version": entry.version, "alias": state.alias, "sha256": entry.sha256}
+
+
+@admin.post("/cutoff", summary="Change the PD cutoff and review band")
+def change_cutoff(
+    body: CutoffChange, state: Annotated[ServiceState, Depends(get_state)]
+) -> dict[str, Any]:
+    """New cutoff (and review margin); the band must stay inside (0, 1)."""
+    margin = state.config.review_margin if body.review_margin is None else body.review_margin
+    try:
+        new = ServiceConfig.model_validate(
+            {**state.config.model_dump(), "cutoff": body.cutoff, "review_margin": margin}
+        )
+    except ValidationError as exc:
+        return JSONResponse(
+            {"detail": "invalid cutoff", "errors": field_errors(exc)}, status_code=422
+        )
+    state.config = new
+    return {"cutoff": new.cutoff, "review_margin": new.review_margin}
+
+
+@admin.post("/faults", summary="Set dependency fault knobs")
+def set_faults(
+    body: FaultChange, state: Annotated[ServiceState, Depends(get_state)]
+) -> dict[str, Any]:
+    """Change knobs at run time; returns the knobs now in force for each dependency."""
+    proposed: dict[str, DependencyKnobs] = {}
+    try:
+        for name, dep in state.dependencies.items():
+            change = getattr(body, name)
+            base = dep._defaults if body.reset else dep.knobs
+            updates = change.model_dump(exclude_none=True) if change is not None else {}
+            proposed[name] = DependencyKnobs.model_validate({**base.model_dump(), **updates})
+    except ValidationError as exc:
+        return JSONResponse(
+            {"detail": "invalid fault knobs", "errors": field_errors(exc)}, status_code=422
+        )
+    for name, knobs in proposed.items():  # all or nothing
+        state.dependencies[name].knobs = knobs
+    return {name: dep.knobs.model_dump() for name, dep in state.dependencies.items()}
+
+
+# -- ops -------------------------------------------------------------------------------------
+ops = APIRouter(tags=["ops"])
+
+
+@ops.get("/metrics", summary="Prometheus metrics (text format)")
+def metrics(state: Annotated[ServiceState, Depends(get_state)]) -> Response:
+    """The metrics of ``notes/metrics-contract.md``."""
+    return Response(state.metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
+
+
+@ops.get("/healthz", summary="Alive")
+def healthz() -> dict[str, str]:
+    """200 while the process serves HTTP."""
+    return {"status": "ok"}
+
+
+@ops.get("/readyz", summary="Ready: model loaded and decision log writable")
+def readyz(
+    state: Annotated[ServiceState, Depends(get_state)],
+    store: Annotated[DecisionStore, Depends(get_store)],
+) -> Response:
+    """200 when a model is loaded and the decision log is writable, else 503 with why."""
+    problems = []
+    if state.active is None:
+        problems.append("no model loaded")
+    if not store.writable():
+        problems.append(f"decision log not writable ({store.last_error or store.path})")
+    body = {
+        "status": "ok" if not problems else "not ready",
+        "model_version": state.active.version,
+        "alias": state.alias,
+        "problems": problems,
+    }
+    return JSONResponse(body, status_code=503 if problems else 200)
+
+
+# -- the app ---------------------------------------------------------------------------------
+class _CountRequests:
+    """Pure ASGI middleware: ``lendlab_requests_total{route, code}`` for every answer."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = scope.get("path", "")
+        route = path if path in _ROUTES else "other"
+        status: list[int] = []
+
+        async def counting_send(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                status.append(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, counting_send)
+        finally:
+            service = getattr(scope["app"].state, "service", None) if "app" in scope else None
+            if service is not None:
+                code = str(status[0]) if status else "500"
+                service.metrics.requests.labels(route=route, code=code).inc()
+
+
+def create_app(config: ServiceConfig | None = None, **overrides: Any) -> FastAPI:
+    """Build the scoring service (models and store open in the lifespan, not here).
+
+    Parameters
+    ----------
+    config : ServiceConfig, optional
+        Default ``ServiceConfig(**overrides)``.
+    **overrides
+        Fields of :class:`ServiceConfig` (e.g. ``db=``), applied on top of ``config``.
+
+    Returns
+    -------
+    fastapi.FastAPI
+        With ``app.state.service`` (:class:`ServiceState`) once the lifespan started. The
+        admin token is read from ``LENDLAB_ADMIN_TOKEN`` at start-up.
+
+    Examples
+    --------
+    >>> app = create_app(db="/tmp/lendlab-doc.db")
+    >>> sorted(p for p in app.openapi()["paths"] if p.startswith(("/v1", "/admin")))
+    ['/admin/cutoff', '/admin/faults', '/admin/model', '/v1/decisions']
+    """
+    if config is None:
+        config = ServiceConfig(**overrides)
+    elif overrides:
+        config = ServiceConfig.model_validate({**config.model_dump(), **overrides})
+    if not isinstance(config, ServiceConfig):
+        raise TypeError(f"config must be a ServiceConfig, got {type(config).__name__}")
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        registry = ModelRegistry.load_or_train(config.resolved_model_dir(), seed=config.seed)
+        store = DecisionStore(config.db, batch_max=config.commit_batch_max)
+        metrics_ = ServiceMetrics()
+        deps = {
+            name: SimulatedDependency(name, getattr(config, name), seed=config.dependency_seed)
+            for name in DEPENDENCIES
+        }
+        first = registry.resolve(config.model)
+        state = ServiceState(
+            config=config,
+            registry=registry,
+            active=first,
+            alias=config.model,
+            explainer=None,
+            store=store,
+            metrics=metrics_,
+            dependencies=deps,
+            admin_token=os.environ.get(ADMIN_TOKEN_ENV) or None,
+        )
+        state.activate(config.model)
+        app.state.service = state
+        try:
+            yield
+        finally:
+            store.close()
+
+    app = FastAPI(
+        title="lendlab scoring service",
+        version="1",
+        description="Credit decisions for the lendlab world (weeks 6-7). "
+        "Metrics and SLO: notes/metrics-contract.md.",
+        lifespan=lifespan,
+    )
+    app.include_router(decisions)
+    app.include_router(admin)
+    app.include_router(ops)
+
+    @app.exception_handler(AdminRefused)
+    async def _admin_refused(request: Request, exc: AdminRefused) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        return JSONResponse({"detail": exc.detail, "errors": []}, exc.status, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # FastAPI's default echoes the input: a NaN there turns the 422 into a 500
+        errors = field_errors(exc.errors())
+        status = 400 if any(e["type"] == "json_invalid" for e in errors) else 422
+        return JSONResponse({"detail": "invalid request body", "errors": errors}, status)
+
+    app.add_middleware(_CountRequests)
+    return app

@@ -1,0 +1,125 @@
+"""``lendlab serve``, ``lendlab models train`` and ``lendlab decisions export``.
+
+:func:`register` adds the subcommands to ``lendlab``'s parser; each sets ``serving_handler``,
+which ``lendlab.cli.main`` calls. Nothing heavy is imported until a command runs.
+
+::
+
+    lendlab models train --out DIR [--seed N]       champion + challenger artifacts, aliases.json
+    lendlab serve [--host 127.0.0.1] [--port 8000] [--db PATH] [--config PATH]
+                  [--model champion] [--model-dir DIR] [--seed N] [--fallback MODE]
+    lendlab decisions export --db PATH --out FILE.parquet
+
+Example
+-------
+>>> import argparse
+>>> parser = argparse.ArgumentParser(prog="lendlab")
+>>> register(parser.add_subparsers(dest="command"))
+>>> args = parser.parse_args(["serve", "--port", "0"])
+>>> args.host, args.port, args.serving_handler.__name__
+('127.0.0.1', 0, 'serve_command')
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+#: Where ``lendlab serve`` keeps its log (and, beside it, trained models) without ``--db``.
+DEFAULT_DB = "lendlab-service/decisions.db"
+
+__all__ = [
+    "DEFAULT_DB",
+    "decisions_export_command",
+    "models_train_command",
+    "register",
+    "serve_command",
+]
+
+
+def _fail(message: str) -> int:
+    print(f"lendlab: error: {' '.join(message.split())}", file=sys.stderr)
+    return 1
+
+
+def serve_command(args: argparse.Namespace) -> int:
+    """Run the service in the foreground until Ctrl-C / SIGTERM."""
+    from pydantic import ValidationError
+
+    from lendlab.serving.config import load_config
+    from lendlab.serving.process import serve
+
+    try:
+        config = load_config(
+            args.config,
+            db=args.db if args.db is not None or args.config is not None else DEFAULT_DB,
+            model=args.model,
+            model_dir=args.model_dir,
+            seed=args.seed,
+            fallback=args.fallback,
+        )
+    except (OSError, ValueError, ValidationError) as exc:
+        return _fail(f"bad service configuration: {exc}")
+    print(
+        f"lendlab serve: http://{args.host}:{args.port} model={config.model} db={config.db}",
+        file=sys.stderr,
+    )
+    serve(config, host=args.host, port=args.port)
+    return 0
+
+
+def models_train_command(args: argparse.Namespace) -> int:
+    """Train and write the champion and challenger."""
+    from lendlab.serving.registry import train_models
+
+    info = train_models(args.out, seed=args.seed)
+    for alias, version in info["aliases"].items():
+        side = info["models"][version]
+        auc = side["metadata"]["holdout_auc"]
+        print(f"{alias:10s} {version:20s} sha256={side['sha256'][:12]} holdout_auc={auc}")
+    return 0
+
+
+def decisions_export_command(args: argparse.Namespace) -> int:
+    """Write the decision log to Parquet."""
+    from lendlab.serving.store import export_decisions
+
+    try:
+        n = export_decisions(args.db, args.out)
+    except (FileNotFoundError, ValueError) as exc:
+        return _fail(str(exc))
+    print(f"wrote {n} decisions to {args.out}")
+    return 0
+
+
+def register(subparsers: Any) -> None:
+    """Add ``serve``, ``models`` and ``decisions`` to a ``lendlab`` subparsers object."""
+    serve = subparsers.add_parser("serve", help="run the scoring service (FastAPI on uvicorn)")
+    serve.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument(
+        "--db", default=None, metavar="PATH", help=f"SQLite decision log (default {DEFAULT_DB})"
+    )
+    serve.add_argument("--config", default=None, metavar="PATH", help=".json or .toml config")
+    serve.add_argument("--model", default=None, help="alias or version to serve (default champion)")
+    serve.add_argument("--model-dir", default=None, metavar="DIR", help="model artifacts")
+    serve.add_argument("--seed", type=int, default=None, help="training seed on first start")
+    serve.add_argument(
+        "--fallback", choices=("manual_review", "rules"), default=None, help="degraded mode"
+    )
+    serve.set_defaults(serving_handler=serve_command)
+
+    models = subparsers.add_parser("models", help="train model artifacts for the service")
+    models_sub = models.add_subparsers(dest="models_command", required=True, metavar="ACTION")
+    train = models_sub.add_parser("train", help="champion scorecard + challenger, versioned")
+    train.add_argument("--out", required=True, metavar="DIR")
+    train.add_argument("--seed", type=int, default=2025)
+    train.set_defaults(serving_handler=models_train_command)
+
+    decisions = subparsers.add_parser("decisions", help="the service's decision log")
+    dec_sub = decisions.add_subparsers(dest="decisions_command", required=True, metavar="ACTION")
+    export = dec_sub.add_parser("export", help="write the decision log to Parquet")
+    export.add_argument("--db", required=True, metavar="PATH")
+    export.add_argument("--out", required=True, metavar="FILE.parquet")
+    export.set_defaults(serving_handler=decisions_export_command)
