@@ -144,6 +144,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--kernel", default="lendlab", help=argparse.SUPPRESS)
 
     sub.add_parser("doctor", help="check that the 'lendlab' kernel runs this environment")
+    from lendlab.serving.commands import register as register_serving  # serve, models, decisions
+
+    register_serving(sub)
     return parser
 
 
@@ -255,6 +258,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run ``lendlab`` with ``argv`` (default: the command line); return the exit code."""
     args = build_parser().parse_args(argv)
     try:
+        if hasattr(args, "serving_handler"):
+            return args.serving_handler(args)
         if args.command == "data":
             return _data(args)
         if args.command == "labs":
