@@ -122,6 +122,8 @@ def as_1d(values: Any, name: str) -> np.ndarray:
     if isinstance(values, (str, bytes)):
         raise TypeError(f"{name} is the string {values!r}; pass an array of values, not text.")
     if isinstance(values, pandas.DataFrame):
+        if values.shape[1] == 0:
+            raise ValueError(f"{name} is a DataFrame with no columns; pass one column of values.")
         if values.shape[1] != 1:
             raise ValueError(
                 f"{name} is a DataFrame with {values.shape[1]} columns; pass one column, "

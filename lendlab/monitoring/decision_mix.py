@@ -18,7 +18,7 @@ from __future__ import annotations
 import pandas as pd
 
 from lendlab.monitoring.decision_record import DECISIONS
-from lendlab.validation import check_columns, check_frame, datetime_column
+from lendlab.validation import check_columns, check_frame, datetime_column, numeric_column
 
 __all__ = ["decision_mix"]
 
@@ -40,7 +40,8 @@ def decision_mix(log: pd.DataFrame, *, freq: str = "MS", by: str | None = None) 
     -------
     DataFrame
         One row per period (and group): ``period`` (start, UTC), ``applications``,
-        ``approval_rate``, ``review_rate``, ``decline_rate`` (they sum to 1) and ``mean_pd``.
+        ``approval_rate``, ``review_rate``, ``decline_rate`` (they sum to 1) and ``mean_pd``
+        (over the decisions that have a PD; rules-fallback decisions have none).
 
     Examples
     --------
@@ -79,7 +80,9 @@ def decision_mix(log: pd.DataFrame, *, freq: str = "MS", by: str | None = None) 
             "approve": (decision == "approve").to_numpy(),
             "review": (decision == "review").to_numpy(),
             "decline": (decision == "decline").to_numpy(),
-            "pd": log["pd"].to_numpy(dtype=float),
+            # text PDs are refused; a missing PD (a rules-fallback decision has none) is left
+            # out of mean_pd rather than turning the period's mean into NaN
+            "pd": numeric_column(log["pd"], "decision_mix"),
         },
         index=log.index,
     )

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lendlab.validation import check_probability
+from lendlab.validation import check_pd, check_probability
 
 __all__ = ["expected_outcomes"]
 
@@ -61,19 +61,8 @@ def expected_outcomes(pd_values: Any, *, cutoff: float) -> pd.Series:
     expected_bad_rate_approved    0.06
     Name: expected, dtype: float64
     """
-    p = np.asarray(pd_values, dtype=float).ravel() if not isinstance(pd_values, str) else None
-    if p is None:
-        raise TypeError(
-            f"pd_values must be an array of PDs, got {pd_values!r}; pass e.g. "
-            "model.predict_pd(applications)"
-        )
-    if p.size == 0:
-        raise ValueError("pd_values is empty; pass the PDs of at least one application")
-    if np.isnan(p).any() or (p < 0).any() or (p > 1).any():
-        raise ValueError(
-            "pd_values must be probabilities of default in [0, 1] without NaN; pass "
-            "model.predict_pd(...) output (a points score must be converted with score_to_pd)"
-        )
+    # one check for every PD input: text refused, NaN/inf refused, [0, 1] enforced
+    p = check_pd(pd_values, "pd_values")
     cut = check_probability(cutoff, "cutoff")
     ok = p < cut
     if not ok.any():

@@ -121,6 +121,32 @@ class Sources:
     verifications: pd.DataFrame
     as_of: pd.Timestamp
 
+    def __post_init__(self) -> None:
+        keys = {
+            "applications": ("application_id", "applied_at"),
+            "bureau_pulls": ("application_id", "pulled_at"),
+            "verifications": ("application_id", "verified_at"),
+        }
+        for name, columns in keys.items():
+            frame = getattr(self, name)
+            if not isinstance(frame, pd.DataFrame):
+                raise TypeError(
+                    f"Sources.{name} must be a pandas DataFrame, got {type(frame).__name__}; "
+                    "build the sources with split_sources(book)"
+                )
+            missing = [c for c in columns if c not in frame.columns]
+            if missing:
+                raise ValueError(
+                    f"Sources.{name} is missing column(s) {missing}; build the sources with "
+                    "split_sources(book)"
+                )
+        if self.applications.empty:
+            raise ValueError("Sources.applications is empty; generate some applications first")
+        if not isinstance(self.as_of, pd.Timestamp) or self.as_of.tzinfo is None:
+            raise TypeError(
+                f"Sources.as_of must be a timezone-aware pandas Timestamp (UTC), got {self.as_of!r}"
+            )
+
     def tables(self) -> dict[str, pd.DataFrame]:
         """The raw tables by name (the names :data:`CONTRACTS` uses).
 
@@ -135,6 +161,24 @@ class Sources:
             "bureau_pulls": self.bureau_pulls,
             "verifications": self.verifications,
         }
+
+
+#: Book columns that may be missing for a real reason (employment left blank; not verified).
+_MAY_BE_MISSING = ("emp_length_years", "verified_income")
+
+
+def _require_complete(book: pd.DataFrame) -> None:
+    """Keys and stated/bureau numbers must be present: a NaN here would become a NaN join key."""
+    for column in _BOOK_COLUMNS:
+        if column in _MAY_BE_MISSING:
+            continue
+        missing = book[column].isna()
+        if missing.any():
+            rows = list(book.index[missing.to_numpy()][:3])
+            raise ValueError(
+                f"book[{column!r}] has {int(missing.sum())} missing value(s) (rows {rows}); "
+                "split_sources needs the world's complete book -- drop or fill those rows first"
+            )
 
 
 def _require(frame: object, columns: Iterable[str], name: str) -> pd.DataFrame:
@@ -178,6 +222,7 @@ def split_sources(book: pd.DataFrame, *, seed: int = 0, timeout_rate: float = 0.
     (1000, True, np.False_)
     """
     _require(book, _BOOK_COLUMNS, "book")
+    _require_complete(book)
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise ValueError(f"seed={seed!r} must be a non-negative integer")
     if (

@@ -275,7 +275,12 @@ CASES: dict[str, Case] = {
         card,
         kwargs=lambda: {"cutoff": 0.2},
     ),
-    "monitoring.decision_mix": Case(monitoring.decision_mix, "frame", log),
+    "monitoring.decision_mix": Case(
+        monitoring.decision_mix,
+        "frame",
+        log,
+        handles={"nan": "a missing PD is a rules-fallback decision: left out of mean_pd"},
+    ),
     "monitoring.expected_outcomes": _pd_only(monitoring.expected_outcomes, cutoff=0.2),
     "monitoring.loan_performance": Case(
         monitoring.loan_performance,
@@ -375,34 +380,10 @@ _EMPTY_FRAME_HINT = (
     "list(values.columns)[0]: IndexError on a DataFrame without columns"
 )
 KNOWN: dict[str, str] = {
-    **{
-        f"{name}-empty_frame": _EMPTY_FRAME_HINT
-        for name in CASES
-        if (name.startswith("metrics.") and CASES[name].kind == "array")
-        or name in ("models.pd_to_score", "models.score_to_pd")
-    },
     "models.score_to_pd-missing_columns": (
         "score_to_pd accepts a 2-D (one-column DataFrame) input and returns a 2-D array; "
         "pd_to_score refuses it"
     ),
-    "monitoring.expected_outcomes-numbers_as_text": (
-        "PDs stored as text ('0.1') are coerced silently instead of a TypeError"
-    ),
-    "monitoring.decision_mix-numbers_as_text": (
-        "a text 'pd' column is coerced silently instead of a TypeError"
-    ),
-    "monitoring.decision_mix-nan": "NaN in 'pd' gives a silent NaN mean_pd for that period",
-    "quality.split_sources-nan": (
-        "NaN in application_id, pd_true and the other numeric book columns is accepted "
-        "silently (the feeds get NaN keys)"
-    ),
-    **{
-        f"quality.Sources-{bad}": (
-            "Sources is a plain dataclass: nothing checks that applications is a DataFrame "
-            "with the feed's columns"
-        )
-        for bad in ("none", "string", "empty_frame", "missing_columns")
-    },
 }
 
 
