@@ -165,11 +165,3 @@ def test_build_validates_every_solution_before_writing(tmp_path):
     assert not labs.exists()
     with pytest.raises(FileNotFoundError, match="is not a directory"):
         build_labs(tmp_path / "nope", labs)
-
-
-def test_docstring_examples_run():
-    import doctest
-
-    import lendlab.course.authoring
-
-    assert doctest.testmod(lendlab.course.authoring).failed == 0

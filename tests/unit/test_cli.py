@@ -316,14 +316,3 @@ def test_doctor_warns_about_a_user_level_python3_kernel(tmp_path, monkeypatch):
     report = doctor.diagnose()
     assert any("user-level kernelspec 'python3'" in w for w in report.warnings)
     assert report.problems == [f"no kernel. {doctor.FIX}"]
-
-
-@pytest.mark.parametrize(
-    "module", ["lendlab.cli", "lendlab.course.runner", "lendlab.course.doctor"]
-)
-def test_docstring_examples_run(module, tmp_path, monkeypatch):
-    import doctest
-    import importlib
-
-    monkeypatch.chdir(tmp_path)  # examples may write files
-    assert doctest.testmod(importlib.import_module(module)).failed == 0
