@@ -29,7 +29,7 @@ import pandas as pd
 
 from lendlab import drift, models, world
 from lendlab.course.scenarios.common import between, utc
-from lendlab.world import faults
+from lendlab.world import faults, schema
 
 __all__ = [
     "SETTINGS",
@@ -46,6 +46,7 @@ __all__ = [
     "approve",
     "ks_dashboard",
     "daily_volume",
+    "smallest_segment_day",
     "build_context",
 ]
 
@@ -65,8 +66,9 @@ SETTINGS: dict[str, Any] = {
     "alpha": 0.05,  # the dashboard's p-value threshold
     "null_quantile": 0.99,  # a noise threshold wrong on 1 window in 100
 }
-#: Columns the drift dashboard monitors: the model inputs and the verification fields.
-MONITORED: tuple[str, ...] = (*world.FEATURES, "income_verification", "verified_income")
+#: Columns the drift dashboard monitors: the model inputs and the verification fields (the
+#: world's one list, :data:`lendlab.world.schema.MONITORED_FEATURES`).
+MONITORED: tuple[str, ...] = tuple(schema.MONITORED_FEATURES)
 #: Columns the tax season moves (the injected ``seasonality`` kind).
 SEASONAL: tuple[str, ...] = ("revol_util", "loan_amount")
 #: Kinds the Monday incident is drawn from: vendor and pipeline changes with a distinct signature.
@@ -262,6 +264,61 @@ def daily_volume(frame: pd.DataFrame, *, by: str = "segment") -> pd.DataFrame:
     day = frame["applied_at"].dt.floor("D").rename("day")
     counts = frame.groupby([day, frame[by]], observed=True).size().unstack(fill_value=0)
     return counts
+
+
+def smallest_segment_day(
+    reference: pd.DataFrame, recent: pd.DataFrame, *, by: str = "segment"
+) -> tuple[str, int, float]:
+    """The segment with the fewest rows in ``recent``, its rows in ``reference``, its median day.
+
+    The sizes behind a per-segment daily PSI alert's noise floor (lab Q2): the alert is noisiest
+    for the smallest segment, whose reference holds ``n_ref`` rows and whose typical day in
+    ``recent`` holds ``n_day`` applications (the median over the days it had any: a float, e.g.
+    ``69.5``, never rounded). The lab's check and the cell after it both use this, so the number
+    the lab prints is the number the check expects.
+
+    Parameters
+    ----------
+    reference, recent : DataFrame
+        World frames with ``applied_at`` and ``by``.
+    by : str, default "segment"
+        The column that names the segment.
+
+    Returns
+    -------
+    (segment, n_ref, n_day) : tuple of str, int, float
+
+    Raises
+    ------
+    TypeError
+        ``reference`` or ``recent`` is not a DataFrame.
+    ValueError
+        A frame lacks ``applied_at`` or ``by``, or ``recent`` is empty.
+
+    Examples
+    --------
+    >>> book = world.generate(6_000, seed=1, start="2025-01-01", days=28)
+    >>> segment, n_ref, n_day = smallest_segment_day(book.iloc[:3_000], book.iloc[3_000:])
+    >>> segment in world.CATEGORIES["segment"], n_ref > 0, n_day > 0
+    (True, True, True)
+    """
+    for name, frame in (("reference", reference), ("recent", recent)):
+        if not isinstance(frame, pd.DataFrame):
+            raise TypeError(
+                f"{name} must be a DataFrame of applications, got {type(frame).__name__}"
+            )
+        missing = [c for c in ("applied_at", by) if c not in frame.columns]
+        if missing:
+            raise ValueError(f"{name} has no column {missing[0]!r}; pass a world frame")
+    if recent.empty:
+        raise ValueError("recent has no rows: pick a window with applications")
+    counts = recent[by].value_counts()
+    counts = counts[counts > 0]
+    segment = counts.sort_values(kind="stable").index[0]
+    n_ref = int((reference[by] == segment).sum())
+    per_day = daily_volume(recent, by=by)
+    n_day = float(per_day.loc[per_day[segment] > 0, segment].median())
+    return str(segment), n_ref, n_day
 
 
 def build_context(*, seed: int = 2026, n: int = 250_000, n_big: int | None = None) -> dict:
