@@ -45,7 +45,7 @@ from lendlab.quality.contracts import (
 )
 from lendlab.world import features as derived
 from lendlab.world.faults import FAULTS
-from lendlab.world.schema import BUREAU_FIELDS, CATEGORIES
+from lendlab.world.schema import BUREAU_FIELDS, CATEGORIES, FEATURES
 
 __all__ = [
     "Sources",
@@ -493,16 +493,7 @@ def build_features(sources: Sources, *, breaks: Iterable[str] = ()) -> pd.DataFr
         "channel",
         "region",
         "segment",
-        "fico",
-        "annual_income",
-        "dti",
-        "loan_amount",
-        "term_months",
-        "inquiries_6m",
-        "revol_util",
-        "emp_length_years",
-        "delinq_2y",
-        "open_accounts",
+        *FEATURES,  # the model inputs in the schema's order
         "home_ownership",
         "income_verification",
         "verified_income",

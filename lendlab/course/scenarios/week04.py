@@ -4,7 +4,8 @@ The learner's world: six months of applications (:func:`lendlab.world.generate`)
 three raw feeds the nightly batch reads (:func:`lendlab.quality.split_sources`: applications,
 bureau pulls, income verifications) and the feature table built from them
 (:func:`lendlab.quality.build_features`), checked stage by stage (:func:`stage_report`). Then
-the pipeline breaks: five ``breaks=`` runs and two December incidents; tonight's production
+the pipeline breaks: five ``breaks=`` runs, two December incidents and stale income
+(:func:`stale_income`); tonight's production
 history in which part of the partner_api traffic went wrong since 28 December
 (:func:`replay_production`, sealed); and a game day whose incident kind and start day are drawn
 from the seed (:func:`game_day`, sealed).
@@ -20,6 +21,7 @@ In the lab::
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -36,7 +38,9 @@ __all__ = [
     "DRILL_KINDS",
     "DERIVED",
     "MONITORED",
+    "STALE_INCOME",
     "replay_production",
+    "stale_income",
     "game_day",
     "batch_job_contract",
     "stage_report",
@@ -72,21 +76,21 @@ DRILL_KINDS: tuple[str, ...] = (
 DERIVED: tuple[str, ...] = ("loan_to_income", "verified_to_stated")
 #: Columns the game day monitors for drift (inputs, verification fields and derived ratios).
 MONITORED: tuple[str, ...] = (
-    "fico",
-    "annual_income",
-    "dti",
-    "loan_amount",
-    "term_months",
-    "inquiries_6m",
-    "revol_util",
-    "emp_length_years",
-    "delinq_2y",
-    "open_accounts",
+    *world.FEATURES,
     "home_ownership",
     "income_verification",
     "verified_income",
     *DERIVED,
 )
+#: The stale-income incident of section 3: since ``SETTINGS["fault_start"]`` the verification
+#: vendor answers part of the traffic from its cache, an earlier verification of the same person.
+STALE_INCOME: dict[str, Any] = {
+    "share": 0.5,  # of the verified applications in the window
+    "min_age_days": 120,  # how old a cached result is: 4 to 12 months
+    "max_age_days": 365,
+    "wage_growth": 0.04,  # a year-old income is ~4% lower on average (and spread out)
+    "spread": 0.12,
+}
 _DRILL_FIRST_DAY = pd.Timestamp("2025-10-06", tz="UTC")
 _DRILL_START_CHOICES = 19  # 6 to 24 October
 
@@ -157,6 +161,92 @@ def replay_production(
     history = book.copy()
     history.loc[hit.index, hit.columns] = hit
     return history, record
+
+
+def stale_income(
+    sources: quality.Sources, *, seed: int, start: Any = None
+) -> tuple[quality.Sources, np.ndarray]:
+    """Stale income: the verification vendor answers from its cache since ``start``.
+
+    For half of the verified applications since ``start`` (default
+    ``SETTINGS["fault_start"]``) the vendor returns the result of an *earlier* verification of
+    the same person instead of a fresh one: ``verified_at`` is that earlier verification's
+    time, 4 to 12 months before the application, and ``verified_income`` the income as it was
+    then (:data:`STALE_INCOME`). It is the catalogue's ``stale_feature_store`` failure (a
+    snapshot served as new; :data:`lendlab.world.faults.FAULTS`) on the income feed instead of
+    the bureau feed. Nothing else changes: same rows, same schema, same statuses.
+
+    Parameters
+    ----------
+    sources : Sources
+        From :func:`lendlab.quality.split_sources` (never modified).
+    seed : int
+        Which applications get a cached result, and how old it is.
+    start : str or Timestamp, optional
+        First application day served from the cache (UTC).
+
+    Returns
+    -------
+    stale : Sources
+        ``sources`` with the stale verifications (same ``as_of``).
+    application_ids : ndarray of int
+        The applications whose verification came from the cache, sorted.
+
+    Raises
+    ------
+    TypeError
+        ``sources`` is not a :class:`lendlab.quality.Sources` or ``seed`` not an integer.
+    ValueError
+        A negative seed, or no verified application on or after ``start``.
+
+    Examples
+    --------
+    >>> from lendlab import world
+    >>> s = quality.split_sources(world.generate(3_000, seed=1, start="2025-07-01", days=184))
+    >>> stale, ids = stale_income(s, seed=1)
+    >>> v = stale.verifications.merge(s.applications[["application_id", "applied_at"]])
+    >>> old = v["verified_at"] < v["applied_at"]
+    >>> bool(old.sum() == len(ids) > 0), len(stale.verifications) == len(s.verifications)
+    (True, True)
+    """
+    if not isinstance(sources, quality.Sources):
+        raise TypeError(
+            f"sources must come from lendlab.quality.split_sources, got {type(sources).__name__}"
+        )
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
+        raise TypeError(f"seed={seed!r} must be a non-negative integer, e.g. 2026")
+    if seed < 0:
+        raise ValueError(f"seed={seed!r} must be a non-negative integer, e.g. 2026")
+    first = utc(SETTINGS["fault_start"] if start is None else start)
+    applied = sources.verifications["application_id"].map(
+        sources.applications.set_index("application_id")["applied_at"]
+    )
+    verified = sources.verifications["verified_income"].notna()
+    candidates = np.flatnonzero(((applied >= first) & verified).to_numpy())
+    if candidates.size == 0:
+        raise ValueError(
+            f"no verified application on or after {first.date()}; generate the book with "
+            f"start={SETTINGS['start']!r}, days={SETTINGS['days']}"
+        )
+    rng = np.random.default_rng([seed, 9])
+    k = max(1, round(STALE_INCOME["share"] * candidates.size))
+    rows = np.sort(rng.choice(candidates, size=k, replace=False))
+    age_days = rng.integers(STALE_INCOME["min_age_days"], STALE_INCOME["max_age_days"] + 1, k)
+    change = np.exp(
+        rng.normal(-STALE_INCOME["wage_growth"] * age_days / 365, STALE_INCOME["spread"], k)
+    )
+    verif = sources.verifications.copy()
+    at, income = verif.columns.get_loc("verified_at"), verif.columns.get_loc("verified_income")
+    seconds = rng.integers(0, 86_400, k)
+    verif.iloc[rows, at] = (
+        applied.iloc[rows] - pd.to_timedelta(age_days, unit="D") - pd.to_timedelta(seconds, "s")
+    ).to_numpy()
+    verif.iloc[rows, income] = np.round(verif["verified_income"].to_numpy()[rows] * change, -2)
+    ids = np.sort(verif["application_id"].to_numpy()[rows])
+    # The feed arrives in time order, as split_sources delivers it.
+    order = np.lexsort((verif["application_id"].to_numpy(), verif["verified_at"].array.asi8))
+    verif = verif.take(order).reset_index(drop=True)
+    return replace(sources, verifications=verif), ids
 
 
 def game_day(book: pd.DataFrame, *, seed: int) -> tuple[pd.DataFrame, faults.InjectedFault]:
@@ -266,7 +356,8 @@ def build_context(*, seed: int = 2026, n: int = 100_000) -> dict[str, Any]:
     """Rebuild the lab's data for ``seed`` and ``n`` (what the lab passes to ``ex.bind``).
 
     Mirrors the lab cell by cell: the world, the clean raw feeds and feature table, the five
-    pipeline breaks, the two December incidents, tonight's production history and the game day.
+    pipeline breaks, the two December incidents, stale income, tonight's production history
+    and the game day.
 
     Examples
     --------
@@ -283,6 +374,8 @@ def build_context(*, seed: int = 2026, n: int = 100_000) -> dict[str, Any]:
     history, scenario = replay_production(book, seed=seed)
     sources_now = quality.split_sources(history, seed=seed)
     features_now = quality.build_features(sources_now)
+    stale_sources, _ = stale_income(sources, seed=seed)
+    stale_features = quality.build_features(stale_sources)
     drill_book, drill = game_day(book, seed=seed)
     drill_features = quality.build_features(quality.split_sources(drill_book, seed=seed))
     return {
@@ -290,6 +383,7 @@ def build_context(*, seed: int = 2026, n: int = 100_000) -> dict[str, Any]:
         "features": features,
         "broken": broken,
         "faults": faults,
+        "stale_features": stale_features,
         "sources_now": sources_now,
         "features_now": features_now,
         "scenario": scenario,
