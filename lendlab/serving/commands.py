@@ -123,3 +123,7 @@ def register(subparsers: Any) -> None:
     export.add_argument("--db", required=True, metavar="PATH")
     export.add_argument("--out", required=True, metavar="FILE.parquet")
     export.set_defaults(serving_handler=decisions_export_command)
+
+    from lendlab.serving.replay import register as register_replay  # lendlab replay (light)
+
+    register_replay(subparsers)
