@@ -1,19 +1,23 @@
 """Week 2 — Ranking vs calibration: graded questions.
 
-The lab (``solutions/week02_ranking_vs_calibration.ipynb``) back-tests two credit models on
-matured loans: the champion points scorecard and a gradient-boosted challenger that was
-promoted with "+3 AUC points" but whose PDs are systematically low. The questions check
-ranking metrics (Gini, KS), PR-AUC vs ROC-AUC at different bad rates, calibration (ECE), what
-the challenger does at the champion's cutoff, an approval-matched cutoff, Platt recalibration
-and a threshold-vs-model triage.
+The lab (``solutions/week02_ranking_vs_calibration.ipynb``) back-tests two credit models on an
+out-of-time, matured vintage: the champion points scorecard and a gradient-boosted challenger
+that was promoted with "+3 AUC points" but whose PDs are systematically low (it learned from
+labels read too early). The questions check ranking metrics (Gini, KS), PR-AUC vs ROC-AUC at
+different bad rates, calibration (ECE), what the challenger does at the champion's cutoff, an
+approval-matched cutoff, Platt recalibration, a triage under the one taxonomy of
+:mod:`lendlab.response` and the adverse impact ratio before and after the swap.
+
+Each check names the slips learners make (the AUC where the Gini is asked, KS at the cutoff,
+Platt fitted on the back-test, a broken join filed under "model", an inverted AIR, ...).
 
 In the lab::
 
     from lendlab.course.exercises import week02 as ex
-    ex.bind(test=test, calibrate=calibrate, cutoff=cutoff)
+    ex.bind(develop=develop, test=test, calibrate=calibrate, cutoff=cutoff)
     ex.q1.check(champion_gini)
 
-The lab's world (the split, both models, the resampled back-tests and the replays) is
+The lab's world (the vintages, both models, the resampled back-tests and the replays) is
 :mod:`lendlab.course.scenarios.week02`.
 """
 
@@ -24,10 +28,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 
 from lendlab import metrics
-from lendlab.course.exercises.answers import as_number
+from lendlab.course.exercises.answers import as_number, as_pair, distinct, memo
 from lendlab.course.exercises.checks import (
     Incorrect,
     Question,
@@ -37,11 +42,9 @@ from lendlab.course.exercises.checks import (
     expect_number,
 )
 from lendlab.course.scenarios import week02 as scenario
+from lendlab.response import AUC_DROP_RULE, TRIAGE_CLASSES, triage
 
-__all__ = ["TRIAGE_AUC_DROP", "bind", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8"]
-
-#: The runbook rule: a back-test AUC drop of more than this means the ranking broke.
-TRIAGE_AUC_DROP = 0.02
+__all__ = ["bind", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "q9"]
 
 #: Absolute tolerance for answers a learner may round to three decimals.
 _ROUNDED = 6e-4
@@ -56,19 +59,23 @@ def _y(frame: pd.DataFrame) -> np.ndarray:
 
 def _far(candidates: list, expected: float, *, atol: float) -> list:
     """Keep the plausible wrong numbers that a tolerance of ``atol`` cannot mistake for right."""
-    return [float(c) for c in candidates if abs(float(c) - float(expected)) > 2 * atol]
+    return distinct(float(expected), [float(c) for c in candidates], tol=2 * atol)
 
 
-def _platt_pd(ctx: Mapping[str, Any]) -> np.ndarray:
-    """Challenger PDs on the test loans after Platt scaling fitted on the calibration split."""
-    cal = ctx["calibrate"]
-    platt = LogisticRegression().fit(scenario.logit(cal["pd_challenger"]).reshape(-1, 1), _y(cal))
-    return platt.predict_proba(scenario.logit(ctx["test"]["pd_challenger"]).reshape(-1, 1))[:, 1]
+def _name_slip(value: float, expected: float, slips: list[tuple[float, str]], tol: float) -> None:
+    """Raise the slip's message when ``value`` is that slip (and the slip is not the answer)."""
+    for candidate, message in slips:
+        if abs(value - candidate) <= tol < abs(expected - candidate):
+            raise Incorrect(message)
 
 
 def _ks_at_cutoff(y: np.ndarray, pd_: np.ndarray, cutoff: float) -> float:
     declined = pd_ >= cutoff
     return float(declined[y == 1].mean() - declined[y == 0].mean())
+
+
+def _describe(answer: Any) -> str:
+    return type(answer).__name__ if answer is not None else "None"
 
 
 # --------------------------------------------------------------------------- questions
@@ -80,43 +87,89 @@ class Q1(Question):
     hints = (
         "Credit teams quote Gini, not AUC. It rescales AUC so that a coin flip scores 0 and a "
         "perfect ranking scores 1. Use the champion's PD and the matured outcome.",
-        "champion_gini = metrics.gini(test['defaulted'], test['pd_champion'])  "
-        "(the same as 2 * metrics.roc_auc(...) - 1). A fraction, not a percent.",
+        "metrics.gini on the outcome and the champion's PD column (it equals "
+        "2 * roc_auc - 1). A fraction, not a percent.",
     )
     solution_code = """\
 champion_gini = metrics.gini(test["defaulted"], test["pd_champion"])"""
+
+    #: 2 * AUC - 1 from an AUC rounded to three decimals is off by up to 0.001.
+    atol = 1.1e-3
+
+    def _slips(self, ctx) -> list[tuple[float, str]]:
+        test = ctx["test"]
+        y = _y(test)
+        auc = metrics.roc_auc(y, test["pd_champion"])
+        points_auc = metrics.roc_auc(y, test["score_champion"])  # direction not flipped
+        return [
+            (auc, "that is the ROC-AUC; the Gini rescales it (2 * AUC - 1)"),
+            (
+                points_auc,
+                "that is the AUC of the points read as higher = riskier (they are higher = "
+                "safer: it is one minus the AUC); and the Gini is 2 * AUC - 1",
+            ),
+            (
+                metrics.ks_statistic(y, test["pd_champion"]),
+                "that is the KS (the largest gap between the cumulative curves), not the Gini",
+            ),
+            (
+                metrics.gini(y, test["pd_challenger"]),
+                "that is the challenger's Gini; the question asks for the champion's",
+            ),
+        ]
 
     def expected(self, ctx):
         test = ctx["test"]
         return metrics.gini(_y(test), test["pd_champion"])
 
     def compare(self, answer, expected, ctx):
-        expect_number(answer, expected, atol=self.atol, what="the Gini")
-
-    #: 2 * AUC - 1 from an AUC rounded to three decimals is off by up to 0.001.
-    atol = 1.1e-3
+        value = as_number(answer, "the Gini")
+        if abs(value + expected) <= self.atol < abs(expected):
+            raise Incorrect(
+                "the Gini has the wrong sign: the points are higher = safer, so pass "
+                "higher_is_riskier=False (or use the PD)"
+            )
+        _name_slip(value, expected, self._slips(ctx), self.atol)
+        expect_number(value, expected, atol=self.atol, what="the Gini")
 
     def wrong_answers(self, ctx):
         test = ctx["test"]
         e = self.expected(ctx)
-        auc = metrics.roc_auc(_y(test), test["pd_champion"])
-        # points are higher = safer: forgetting higher_is_riskier=False flips the sign
-        backwards = metrics.gini(_y(test), test["score_champion"])
-        ks = metrics.ks_statistic(_y(test), test["pd_champion"])
-        return _far([auc, backwards, ks, 2 * auc], e, atol=self.atol)
+        backwards = metrics.gini(_y(test), test["score_champion"])  # points, no flip
+        return _far([c for c, _ in self._slips(ctx)] + [backwards, 100 * e], e, atol=self.atol)
 
 
 class Q2(Question):
     title = "champion KS on the back-test"
-    requires = ("test", "cutoff")
+    requires = ("test", "calibrate", "cutoff")
     hints = (
         "KS is the largest vertical gap between the cumulative score distributions of goods "
         "and bads: the biggest gap anywhere on the curve, not the gap at the cutoff.",
-        "champion_ks = metrics.ks_statistic(test['defaulted'], test['pd_champion']); on the "
-        "points score it is the same number (KS does not care about the score's direction).",
+        "metrics.ks_statistic on the back-test's outcome and the champion's PD; on the points "
+        "score it is the same number (KS does not care about the score's direction).",
     )
     solution_code = """\
 champion_ks = metrics.ks_statistic(test["defaulted"], test["pd_champion"])"""
+
+    def _slips(self, ctx) -> list[tuple[float, str]]:
+        test, cal = ctx["test"], ctx["calibrate"]
+        y = _y(test)
+        return [
+            (
+                _ks_at_cutoff(y, test["pd_champion"].to_numpy(), ctx["cutoff"]),
+                "that is the gap at the cutoff; KS is the largest gap over all scores",
+            ),
+            (
+                metrics.ks_statistic(_y(cal), cal["pd_champion"]),
+                "that is the KS on the calibration split; the back-test is test",
+            ),
+            (
+                metrics.ks_statistic(y, test["pd_challenger"]),
+                "that is the challenger's KS; the question asks for the champion's",
+            ),
+            (metrics.gini(y, test["pd_champion"]), "that is the Gini, not the KS"),
+            (metrics.roc_auc(y, test["pd_champion"]), "that is the ROC-AUC, not the KS"),
+        ]
 
     def expected(self, ctx):
         test = ctx["test"]
@@ -124,19 +177,12 @@ champion_ks = metrics.ks_statistic(test["defaulted"], test["pd_champion"])"""
 
     def compare(self, answer, expected, ctx):
         value = as_number(answer, "the KS")
-        test = ctx["test"]
-        gap = _ks_at_cutoff(_y(test), test["pd_champion"].to_numpy(), ctx["cutoff"])
-        if abs(value - gap) <= _ROUNDED < abs(expected - gap):
-            raise Incorrect("that is the gap at the cutoff; KS is the largest gap over all scores")
+        _name_slip(value, expected, self._slips(ctx), _ROUNDED)
         expect_number(value, expected, atol=_ROUNDED, what="the KS")
 
     def wrong_answers(self, ctx):
-        test = ctx["test"]
         e = self.expected(ctx)
-        gap = _ks_at_cutoff(_y(test), test["pd_champion"].to_numpy(), ctx["cutoff"])
-        gini = metrics.gini(_y(test), test["pd_champion"])
-        auc = metrics.roc_auc(_y(test), test["pd_champion"])
-        return _far([gap, gini, auc], e, atol=_ROUNDED)
+        return _far([c for c, _ in self._slips(ctx)] + [100 * e], e, atol=_ROUNDED)
 
 
 class Q3(Question):
@@ -145,9 +191,8 @@ class Q3(Question):
     hints = (
         "For each resampled back-test (5%, 10%, 20% bad) compute the bad rate, the ROC-AUC and "
         "the PR-AUC of the champion, one row per sample, in that order.",
-        "rows = [{'bad_rate': s['defaulted'].mean(), 'roc_auc': metrics.roc_auc(s['defaulted'], "
-        "s['pd_champion']), 'pr_auc': metrics.pr_auc(s['defaulted'], s['pd_champion'])} for s in "
-        "samples.values()]; base_rate_table = pd.DataFrame(rows)",
+        "One dict per sample in samples.values() with the sample's mean of 'defaulted', "
+        "metrics.roc_auc and metrics.pr_auc of its 'pd_champion'; then pd.DataFrame(rows).",
     )
     solution_code = """\
 base_rate_table = pd.DataFrame(
@@ -177,18 +222,28 @@ base_rate_table = pd.DataFrame(
         return self._table(ctx)
 
     def compare(self, answer, expected, ctx):
-        if (
+        usable = (
             isinstance(answer, pd.DataFrame)
-            and "pr_auc" in answer.columns
+            and {"roc_auc", "pr_auc"} <= set(answer.columns)
             and len(answer) == len(expected)
-            and pd.api.types.is_numeric_dtype(answer["pr_auc"])
-        ):
-            got = answer["pr_auc"].to_numpy(dtype=float)
+            and all(pd.api.types.is_numeric_dtype(answer[c]) for c in ("roc_auc", "pr_auc"))
+        )
+        if usable:
+            got_pr = answer["pr_auc"].to_numpy(dtype=float)
+            got_roc = answer["roc_auc"].to_numpy(dtype=float)
+            right_pr = expected["pr_auc"].to_numpy()
+            right_roc = expected["roc_auc"].to_numpy()
+
+            def close(a, b):
+                return np.allclose(a, b, atol=_ROUNDED)
+
+            if close(got_pr, right_roc) and close(got_roc, right_pr):
+                raise Incorrect(
+                    "roc_auc and pr_auc are swapped: ROC-AUC is the one that stays put as the "
+                    "bad rate changes"
+                )
             goods = self._table(ctx, positive_is_good=True)["pr_auc"].to_numpy()
-            right = expected["pr_auc"].to_numpy()
-            if np.allclose(got, goods, atol=_ROUNDED) and not np.allclose(
-                got, right, atol=_ROUNDED
-            ):
+            if close(got_pr, goods) and not close(got_pr, right_pr):
                 raise Incorrect(
                     "pr_auc treats the goods as the positive class; a credit PR curve is "
                     "about catching bads (1 = bad, higher PD = riskier)"
@@ -199,36 +254,71 @@ base_rate_table = pd.DataFrame(
         right = self._table(ctx)
         swapped = right.rename(columns={"roc_auc": "pr_auc", "pr_auc": "roc_auc"})
         percent = right.assign(bad_rate=100 * right["bad_rate"])
-        return [self._table(ctx, positive_is_good=True), swapped, percent]
+        reversed_rows = right.iloc[::-1].reset_index(drop=True)
+        return [self._table(ctx, positive_is_good=True), swapped, percent, reversed_rows]
 
 
 class Q4(Question):
     title = "challenger expected calibration error"
-    requires = ("test",)
+    requires = ("test", "calibrate")
     hints = (
         "ECE bands the PDs, compares the mean PD with the observed bad rate in each band, and "
         "averages the absolute gaps weighted by loans. It is about the challenger this time.",
-        "challenger_ece = metrics.expected_calibration_error(test['defaulted'], "
-        "test['pd_challenger'])  (10 equal-width bands, the default).",
+        "metrics.expected_calibration_error on the back-test's outcome and the challenger's "
+        "PD, with its default banding (10 equal-width bands).",
     )
     solution_code = """\
 challenger_ece = metrics.expected_calibration_error(test["defaulted"], test["pd_challenger"])"""
+
+    def _slips(self, ctx) -> list[tuple[float, str]]:
+        test, cal = ctx["test"], ctx["calibrate"]
+        y, p = _y(test), test["pd_challenger"]
+        ece = metrics.expected_calibration_error
+        return [
+            (
+                ece(y, p, strategy="quantile"),
+                "those are equal-count (quantile) bands; the question asks for the default 10 "
+                "equal-width PD bands (quote the banding with any ECE)",
+            ),
+            (
+                ece(y, p, n_bins=20),
+                "that uses 20 bands; the question asks for the default 10 equal-width bands",
+            ),
+            (
+                ece(y, p, n_bins=5),
+                "that uses 5 bands; the question asks for the default 10 equal-width bands",
+            ),
+            (
+                float(np.mean(p) - y.mean()),
+                "that is the signed gap of the whole book (mean PD minus bad rate); ECE "
+                "averages the absolute gap band by band",
+            ),
+            (
+                metrics.brier_score(y, p),
+                "that is the Brier score (squared error per loan), not the ECE",
+            ),
+            (
+                ece(y, test["pd_champion"]),
+                "that is the champion's ECE; the question asks for the challenger's",
+            ),
+            (
+                ece(_y(cal), cal["pd_challenger"]),
+                "that is the ECE on the calibration split; the back-test is test",
+            ),
+        ]
 
     def expected(self, ctx):
         test = ctx["test"]
         return metrics.expected_calibration_error(_y(test), test["pd_challenger"])
 
     def compare(self, answer, expected, ctx):
-        expect_number(answer, expected, atol=_ROUNDED, what="the ECE")
+        value = as_number(answer, "the ECE")
+        _name_slip(value, expected, self._slips(ctx), _ROUNDED)
+        expect_number(value, expected, atol=_ROUNDED, what="the ECE")
 
     def wrong_answers(self, ctx):
-        test = ctx["test"]
-        y = _y(test)
         e = self.expected(ctx)
-        champion = metrics.expected_calibration_error(y, test["pd_champion"])
-        brier = metrics.brier_score(y, test["pd_challenger"])
-        signed = float(test["pd_challenger"].mean() - y.mean())  # mean PD minus bad rate
-        return _far([champion, brier, signed], e, atol=_ROUNDED)
+        return _far([c for c, _ in self._slips(ctx)] + [100 * e], e, atol=_ROUNDED)
 
 
 class Q5(Question):
@@ -237,9 +327,8 @@ class Q5(Question):
     hints = (
         "Apply the same PD cutoff to the challenger's PDs. The bad rate that matters is among "
         "the loans it would approve, not over every loan in the back-test.",
-        "challenger_at_cutoff = (metrics.approval_rate(test['pd_challenger'], cutoff=cutoff), "
-        "metrics.bad_rate_among_approved(test['defaulted'], test['pd_challenger'], "
-        "cutoff=cutoff))",
+        "metrics.approval_rate and metrics.bad_rate_among_approved, both on the challenger's "
+        "PD with cutoff=cutoff; answer the pair as a tuple (approval rate first).",
     )
     solution_code = """\
 challenger_at_cutoff = (
@@ -254,27 +343,43 @@ challenger_at_cutoff = (
             metrics.bad_rate_among_approved(_y(test), test[column], cutoff=cutoff),
         )
 
+    def _declined(self, ctx) -> tuple[float, float]:
+        test, cutoff = ctx["test"], ctx["cutoff"]
+        declined = ~metrics.approve(test["pd_challenger"], cutoff=cutoff)
+        return float(declined.mean()), float(_y(test)[declined].mean())
+
     def expected(self, ctx):
         return self._pair(ctx, "pd_challenger")
 
     def compare(self, answer, expected, ctx):
-        if isinstance(answer, (str, bytes)) or not isinstance(
-            answer, (tuple, list, np.ndarray, pd.Series)
-        ):
-            raise Incorrect(
-                "expected two numbers (approval rate, bad rate among approved) as a tuple, "
-                f"got {type(answer).__name__ if answer is not None else 'None'}"
-            )
-        if len(answer) != 2:
-            raise Incorrect(f"expected two numbers (approval rate, bad rate), got {len(answer)}")
-        approval, bad = (as_number(a, "each value") for a in answer)
+        first, second = as_pair(answer, ("approval rate", "bad rate among approved"))
+        approval = as_number(first, "the approval rate")
+        bad = as_number(second, "the bad rate among approved")
+
+        def near(pair: tuple[float, float]) -> bool:
+            return abs(approval - pair[0]) <= _ROUNDED and abs(bad - pair[1]) <= _ROUNDED
+
+        def differs(pair: tuple[float, float]) -> bool:
+            return max(abs(a - b) for a, b in zip(pair, expected, strict=True)) > _ROUNDED
+
         champ = self._pair(ctx, "pd_champion")
-        if (
-            abs(approval - champ[0]) <= _ROUNDED
-            and abs(bad - champ[1]) <= _ROUNDED
-            and abs(expected[0] - champ[0]) > _ROUNDED
-        ):
+        if near(champ) and differs(champ):
             raise Incorrect("those are the champion's numbers; score with pd_challenger")
+        swapped = (expected[1], expected[0])
+        if near(swapped) and differs(swapped):
+            raise Incorrect(
+                "the two numbers are in the wrong order: (approval rate, bad rate among approved)"
+            )
+        declined = self._declined(ctx)
+        if near(declined) and differs(declined):
+            raise Incorrect(
+                "those are the declined applications (decline rate, bad rate among declined); "
+                "approved means PD below the cutoff"
+            )
+        if abs(bad - declined[1]) <= _ROUNDED < abs(expected[1] - declined[1]):
+            raise Incorrect(
+                "that bad rate is among the declined; take it among the approved (PD < cutoff)"
+            )
         all_loans = float(_y(ctx["test"]).mean())
         if abs(bad - all_loans) <= _ROUNDED < abs(expected[1] - all_loans):
             raise Incorrect(
@@ -289,12 +394,11 @@ challenger_at_cutoff = (
             self._pair(ctx, "pd_champion"),
             (right[0], float(_y(ctx["test"]).mean())),
             (right[1], right[0]),
+            self._declined(ctx),
+            (right[0], self._declined(ctx)[1]),
+            (100 * right[0], 100 * right[1]),
         ]
-        return [
-            c
-            for c in candidates
-            if max(abs(a - b) for a, b in zip(c, right, strict=True)) > 2 * _ROUNDED
-        ]
+        return distinct(right, candidates, tol=2 * _ROUNDED)
 
 
 class Q6(Question):
@@ -303,8 +407,8 @@ class Q6(Question):
     hints = (
         "If the challenger must approve the same share as the champion, its cutoff is the PD "
         "below which that share of the challenger's PDs fall: a quantile, not the old cutoff.",
-        "target = metrics.approval_rate(test['pd_champion'], cutoff=cutoff); matched_cutoff = "
-        "float(np.quantile(test['pd_challenger'], target))",
+        "First the champion's approval rate at cutoff (metrics.approval_rate), then the "
+        "quantile of the challenger's PDs at that share (np.quantile).",
     )
     solution_code = """\
 target = metrics.approval_rate(test["pd_champion"], cutoff=cutoff)
@@ -331,8 +435,16 @@ matched_cutoff = float(np.quantile(test["pd_challenger"], target))"""
             raise Incorrect(
                 "a PD cutoff lies between 0 and 1 (give a fraction, not a percent or points)"
             )
-        reached = metrics.approval_rate(ctx["test"]["pd_challenger"], cutoff=value)
+        pd_ch = ctx["test"]["pd_challenger"]
         target = self._target(ctx)
+        if abs(value - target) <= _ROUNDED and abs(
+            metrics.approval_rate(pd_ch, cutoff=value) - target
+        ) > self._atol(ctx):
+            raise Incorrect(
+                "that is the approval rate to match, not a PD cutoff; find the challenger PD "
+                "below which that share of loans falls"
+            )
+        reached = metrics.approval_rate(pd_ch, cutoff=value)
         if abs(reached - target) > self._atol(ctx):
             side = "more" if reached > target else "fewer"
             raise Incorrect(
@@ -343,7 +455,11 @@ matched_cutoff = float(np.quantile(test["pd_challenger"], target))"""
     def wrong_answers(self, ctx):
         pd_ch = ctx["test"]["pd_challenger"]
         target = self._target(ctx)
-        candidates = [float(ctx["cutoff"]), float(np.quantile(pd_ch, 1 - target))]
+        candidates = [
+            float(ctx["cutoff"]),
+            float(np.quantile(pd_ch, 1 - target)),
+            float(target),
+        ]
         return [
             c
             for c in candidates
@@ -351,86 +467,242 @@ matched_cutoff = float(np.quantile(test["pd_challenger"], target))"""
         ]
 
 
+def _platt(fit: pd.DataFrame, label: str, test: pd.DataFrame, **options: Any) -> np.ndarray:
+    """Platt scaling fitted on ``fit`` (log-odds of its challenger PD vs ``label``), on test."""
+    raw_fit = options.pop("raw_fit", False)
+    raw_apply = options.pop("raw_apply", raw_fit)
+    column = options.pop("column", 1)
+
+    def inputs(frame: pd.DataFrame, raw: bool) -> np.ndarray:
+        p = frame["pd_challenger"].to_numpy(dtype=float)
+        return (p if raw else scenario.logit(p)).reshape(-1, 1)
+
+    model = LogisticRegression(**options).fit(inputs(fit, raw_fit), fit[label].to_numpy())
+    return model.predict_proba(inputs(test, raw_apply))[:, column]
+
+
+def _isotonic(fit: pd.DataFrame, test: pd.DataFrame) -> np.ndarray:
+    iso = IsotonicRegression(out_of_bounds="clip", y_min=0, y_max=1)
+    iso.fit(fit["pd_challenger"].to_numpy(), _y(fit))
+    return iso.predict(test["pd_challenger"].to_numpy())
+
+
 class Q7(Question):
-    title = "approval rate after Platt recalibration"
-    requires = ("test", "calibrate", "cutoff")
+    title = "challenger PDs after Platt recalibration"
+    requires = ("test", "calibrate", "develop", "cutoff")
     hints = (
         "Fit a one-feature logistic regression from the challenger's log-odds to the outcome "
-        "on the calibration split (never the test split), apply it to the test PDs, then "
-        "apply the risk team's cutoff.",
-        "platt = LogisticRegression().fit(logit(calibrate['pd_challenger']).reshape(-1, 1), "
-        "calibrate['defaulted']); pd_platt = platt.predict_proba(logit(test['pd_challenger'])"
-        ".reshape(-1, 1))[:, 1]; approval_after_platt = metrics.approval_rate(pd_platt, "
-        "cutoff=cutoff)",
+        "on the calibration split (never the test split: it must stay untouched to judge the "
+        "fix), then apply it to the back-test's log-odds.",
+        "LogisticRegression().fit(X, y) with X = logit(calibrate['pd_challenger']) as one "
+        "column (.reshape(-1, 1)) and y = calibrate['defaulted']; then predict_proba on the "
+        "back-test's log-odds, column 1 (the probability of bad).",
     )
     solution_code = """\
 platt = LogisticRegression().fit(
     logit(calibrate["pd_challenger"]).reshape(-1, 1), calibrate["defaulted"]
 )
-pd_platt = platt.predict_proba(logit(test["pd_challenger"]).reshape(-1, 1))[:, 1]
-approval_after_platt = metrics.approval_rate(pd_platt, cutoff=cutoff)"""
+pd_platt = platt.predict_proba(logit(test["pd_challenger"]).reshape(-1, 1))[:, 1]"""
 
-    #: Platt with or without regularisation, or rounding, lands within this.
-    atol = 0.004
+    #: Largest per-loan PD difference still "the same Platt fit" (solvers, regularisation).
+    atol = 2e-3
+
+    def _right(self, ctx) -> list[np.ndarray]:
+        test, cal = ctx["test"], ctx["calibrate"]
+        return memo(
+            "week02-q7-right",
+            (test, cal),
+            lambda: [
+                _platt(cal, "defaulted", test),
+                _platt(cal, "defaulted", test, C=np.inf),
+            ],
+        )
+
+    def _slips(self, ctx) -> list[tuple[np.ndarray, str]]:
+        test, cal, dev = ctx["test"], ctx["calibrate"], ctx["develop"]
+
+        def compute() -> list[tuple[np.ndarray, str]]:
+            return [
+                (
+                    _platt(test, "defaulted", test),
+                    "that calibrator was fitted on the back-test (test) itself: the split you "
+                    "judge the fix on must stay untouched; fit on calibrate",
+                ),
+                (
+                    _platt(dev, "bad_so_far", test),
+                    "that calibrator was fitted on develop, the loans the challenger learned "
+                    "from (its PDs there are in-sample and the labels are censored as of "
+                    "labels_as_of); fit on calibrate",
+                ),
+                (
+                    _platt(cal, "defaulted", test, raw_fit=True),
+                    "that logistic regression takes the raw PD as its input; Platt scaling "
+                    "fits on the log-odds, logit(pd)",
+                ),
+                (
+                    _platt(cal, "defaulted", test, raw_apply=True),
+                    "the calibrator was fitted on the log-odds but applied to the raw PDs; "
+                    "apply it to logit(test['pd_challenger']) too",
+                ),
+                (
+                    _platt(cal, "defaulted", test, column=0),
+                    "that is predict_proba's column 0, the probability of a good loan; take "
+                    "column 1 (bad = 1)",
+                ),
+                (
+                    _isotonic(cal, test),
+                    "that is the isotonic recalibration from the cell above; this question "
+                    "asks for Platt scaling (a logistic regression on the log-odds)",
+                ),
+                (
+                    _isotonic(test, test),
+                    "that is isotonic regression fitted on the back-test itself: use Platt "
+                    "scaling, fitted on calibrate",
+                ),
+                (
+                    test["pd_challenger"].to_numpy(dtype=float),
+                    "those are the challenger's PDs before recalibration",
+                ),
+            ]
+
+        return memo("week02-q7-slips", (test, cal, dev), compute)
 
     def expected(self, ctx):
-        return metrics.approval_rate(_platt_pd(ctx), cutoff=ctx["cutoff"])
+        return self._right(ctx)[0]
 
     def compare(self, answer, expected, ctx):
-        value = as_number(answer, "the approval rate")
-        raw = metrics.approval_rate(ctx["test"]["pd_challenger"], cutoff=ctx["cutoff"])
-        if abs(value - raw) <= self.atol < abs(expected - raw):
+        n = len(expected)
+        if isinstance(answer, (int, float, np.number)) and not isinstance(answer, bool):
             raise Incorrect(
-                "that is the challenger before recalibration; apply the cutoff to the "
-                "recalibrated PDs"
+                "expected the recalibrated PD of every back-test loan (an array), got one "
+                "number; keep predict_proba's column 1 for all loans"
             )
-        expect_number(value, expected, atol=self.atol, what="the approval rate")
+        if isinstance(answer, pd.DataFrame):
+            raise Incorrect(
+                "expected one PD per back-test loan (a 1-D array); predict_proba gives two "
+                "columns: keep column 1, the probability of bad"
+            )
+        if isinstance(answer, (str, bytes, Mapping)) or not isinstance(
+            answer, (list, tuple, np.ndarray, pd.Series)
+        ):
+            raise Incorrect(
+                f"expected an array with one recalibrated PD per back-test loan, got "
+                f"{_describe(answer)}"
+            )
+        try:
+            given = np.asarray(answer, dtype=float)
+        except (TypeError, ValueError):
+            raise Incorrect("the recalibrated PDs hold values that are not numbers") from None
+        if given.ndim == 2 and given.shape == (n, 2):
+            raise Incorrect(
+                "that is predict_proba's two columns; keep column 1, the probability of bad"
+            )
+        if given.ndim != 1 or len(given) != n:
+            raise Incorrect(
+                f"expected one PD per back-test loan ({n} values), got shape {given.shape}"
+            )
+        if np.isnan(given).any():
+            raise Incorrect("the recalibrated PDs hold NaN; every back-test loan needs a PD")
+        if given.min() < 0 or given.max() > 1:
+            raise Incorrect("a PD lies between 0 and 1; apply predict_proba, not the raw logit")
+
+        def gap(candidate: np.ndarray) -> float:
+            return float(np.max(np.abs(given - candidate)))
+
+        right = self._right(ctx)
+        spread = float(np.max(np.abs(right[0] - right[1])))
+        d_right = min(gap(r) for r in right)
+        nearest = min(self._slips(ctx), key=lambda slip: gap(slip[0]))
+        if gap(nearest[0]) < d_right:
+            raise Incorrect(nearest[1])
+        if d_right > self.atol + spread:
+            raise Incorrect(
+                "those PDs are not Platt scaling fitted on the calibration split: fit "
+                "LogisticRegression on logit(calibrate['pd_challenger']) against "
+                "calibrate['defaulted'] and apply it to the back-test's log-odds"
+            )
 
     def wrong_answers(self, ctx):
-        test, cal, cutoff = ctx["test"], ctx["calibrate"], ctx["cutoff"]
-        e = self.expected(ctx)
-        raw = metrics.approval_rate(test["pd_challenger"], cutoff=cutoff)
-        # Platt fitted on the raw PD instead of its log-odds: a different (worse) curve
-        on_raw = LogisticRegression().fit(cal[["pd_challenger"]].to_numpy(), _y(cal))
-        pd_raw_fit = on_raw.predict_proba(test[["pd_challenger"]].to_numpy())[:, 1]
-        champion = metrics.approval_rate(test["pd_champion"], cutoff=cutoff)
-        candidates = [raw, metrics.approval_rate(pd_raw_fit, cutoff=cutoff), champion]
-        return _far(candidates, e, atol=self.atol)
+        right = self._right(ctx)
+        tol = 2 * (self.atol + float(np.max(np.abs(right[0] - right[1]))))
+        return [
+            slip
+            for slip, _ in self._slips(ctx)
+            if min(float(np.max(np.abs(slip - r))) for r in right) > tol
+        ]
 
 
 class Q8(Question):
-    title = "threshold problem or model failure?"
+    title = "file each replay under the triage taxonomy"
     requires = ("replays",)
     hints = (
-        "For each replay compare the AUC before and after. A ranking that still orders risk "
-        "(AUC flat or up) while approvals moved is a calibration/cutoff problem: 'threshold' "
-        "('calibration' is accepted too). A ranking that fell apart is a model (or input) "
-        "failure that no cutoff can fix: 'model'.",
-        f"For each name: 'model' if roc_auc(before) - roc_auc(after) > {TRIAGE_AUC_DROP} "
-        "(two AUC points), else 'threshold'. Answer a dict, e.g. {'challenger_promotion': ..., "
-        "'bureau_join': ..., 'prior_offset': ...}.",
+        "Rule out the headings in order: are the inputs wrong (the re-pull reconciliation)? "
+        "did the borrowers change (a replay scores the same loans twice)? did the back-test "
+        f"AUC fall by more than the AUC-drop rule ({AUC_DROP_RULE})? Otherwise: the threshold.",
+        "For each replay call response.triage(...) with inputs_broken from the share of rows "
+        "whose bureau_matches_repull is False (against scenario.RECONCILE_TOLERANCE), "
+        "borrowers_changed for a replay, and the ROC-AUCs of pd_before and pd_after.",
     )
     solution_code = """\
 diagnosis = {
-    "challenger_promotion": "threshold",
-    "bureau_join": "model",
-    "prior_offset": "threshold",
+    name: response.triage(
+        inputs_broken=bool((~r["bureau_matches_repull"]).mean() > scenario.RECONCILE_TOLERANCE),
+        borrowers_changed=False,  # a replay scores the same loans before and after
+        auc_signoff=metrics.roc_auc(r["defaulted"], r["pd_before"]),
+        auc_now=metrics.roc_auc(r["defaulted"], r["pd_after"]),
+    )
+    for name, r in replays.items()
 }"""
-    choices = ("threshold", "model")
+    choices = TRIAGE_CLASSES
+
+    @staticmethod
+    def _inputs_broken(r: pd.DataFrame) -> bool:
+        mismatch = float((~r["bureau_matches_repull"].to_numpy(dtype=bool)).mean())
+        return mismatch > scenario.RECONCILE_TOLERANCE
 
     def expected(self, ctx):
         verdicts = {}
         for name, r in ctx["replays"].items():
             y = _y(r)
-            drop = metrics.roc_auc(y, r["pd_before"]) - metrics.roc_auc(y, r["pd_after"])
-            verdicts[name] = "model" if drop > TRIAGE_AUC_DROP else "threshold"
+            verdicts[name] = triage(
+                inputs_broken=self._inputs_broken(r),
+                borrowers_changed=False,
+                auc_signoff=metrics.roc_auc(y, r["pd_before"]),
+                auc_now=metrics.roc_auc(y, r["pd_after"]),
+            )
         return verdicts
+
+    def _why(self, name: str, given: str, right: str) -> str:
+        if given == "world":
+            return (
+                f"{name}: a replay scores the same loans before and after, so the borrowers "
+                "cannot have changed: not 'world'"
+            )
+        if right == "data":
+            if given == "model":
+                return (
+                    f"{name}: the ranking did break, but because the inputs are wrong (the "
+                    "re-pull disagrees): a broken join is 'data', ruled out first; fix the "
+                    "join and re-decide, do not retrain"
+                )
+            return (
+                f"{name}: the re-pull disagrees with what was scored: the inputs are wrong, "
+                "whatever the approval rate does"
+            )
+        if given == "data":
+            return f"{name}: the re-pull reconciles: the inputs are what the bureau holds"
+        if right == "threshold":
+            return (
+                f"{name}: the back-test AUC did not fall by more than the AUC-drop rule: the "
+                "ranking survived, so no cutoff or model rollback is forced by the ranking"
+            )
+        return f"{name}: the back-test AUC fell by more than the AUC-drop rule: the ranking broke"
 
     def compare(self, answer, expected, ctx):
         if not isinstance(answer, Mapping):
-            kind = type(answer).__name__ if answer is not None else "None"
             raise Incorrect(
-                f"expected a dict from replay name to 'threshold' or 'model', got {kind}"
+                f"expected a dict from replay name to one of {', '.join(TRIAGE_CLASSES)}, got "
+                f"{_describe(answer)}"
             )
         missing = [k for k in expected if k not in answer]
         if missing:
@@ -438,27 +710,136 @@ diagnosis = {
         for name in expected:
             given = answer[name]
             if isinstance(given, str) and given.strip().lower() == "calibration":
-                given = "threshold"  # the same family: the ranking survived
+                given = "threshold"  # the same heading: the ranking survived
             try:
                 expect_choice(given, expected[name], choices=self.choices)
             except Incorrect as exc:
+                if isinstance(given, str) and given.strip().lower() in self.choices:
+                    raise Incorrect(
+                        self._why(name, given.strip().lower(), expected[name])
+                    ) from None
                 raise Incorrect(f"{name}: {exc}") from None
 
     def wrong_answers(self, ctx):
         e = self.expected(ctx)
-        flip = {"threshold": "model", "model": "threshold"}
-        blame_new_model = {**e, "challenger_promotion": flip[e["challenger_promotion"]]}
-        trust_flat_approvals = {**e, "bureau_join": flip[e["bureau_join"]]}
-        everything_model = dict.fromkeys(e, "model")
-        wrong = [blame_new_model, trust_flat_approvals]
-        if everything_model != e:
-            wrong.append(everything_model)
+        wrong = []
+        for name, right in e.items():
+            for other in TRIAGE_CLASSES:
+                if other != right:
+                    wrong.append({**e, name: other})
+        everything_threshold = dict.fromkeys(e, "threshold")
+        if everything_threshold != e:
+            wrong.append(everything_threshold)
+        return wrong
+
+
+def _air(test: pd.DataFrame, pd_: Any, cutoff: float, **options: Any) -> float:
+    approved = metrics.approve(pd_, cutoff=cutoff)
+    if "group" in options:
+        return metrics.adverse_impact_ratio(approved, options["group"])
+    return metrics.adverse_impact_ratio(approved, weights=test["protected_proxy"].to_numpy())
+
+
+def _rates(test: pd.DataFrame, pd_: Any, cutoff: float) -> tuple[float, float]:
+    """Proxy-weighted approval rates (protected, reference)."""
+    ok = metrics.approve(pd_, cutoff=cutoff).astype(float)
+    w = test["protected_proxy"].to_numpy(dtype=float)
+    return float((w * ok).sum() / w.sum()), float(((1 - w) * ok).sum() / (1 - w).sum())
+
+
+class Q9(Question):
+    title = "adverse impact ratio of both models at the cutoff"
+    requires = ("test", "cutoff")
+    hints = (
+        "AIR = the protected group's approval rate divided by the reference group's. The "
+        "lender has no recorded group, only the proxy probability protected_proxy: weight each "
+        "applicant by it. Approvals at the production cutoff, once per model.",
+        "metrics.adverse_impact_ratio(approved, weights=test['protected_proxy']) with approved "
+        "= metrics.approve(<the model's PD column>, cutoff=cutoff); a dict with the keys "
+        "'champion' and 'challenger'.",
+    )
+    solution_code = """\
+air = {
+    name: metrics.adverse_impact_ratio(
+        metrics.approve(test[column], cutoff=cutoff), weights=test["protected_proxy"]
+    )
+    for name, column in [("champion", "pd_champion"), ("challenger", "pd_challenger")]
+}"""
+    keys = {"champion": "pd_champion", "challenger": "pd_challenger"}
+
+    def expected(self, ctx):
+        test, cutoff = ctx["test"], ctx["cutoff"]
+        return {k: _air(test, test[c], cutoff) for k, c in self.keys.items()}
+
+    def _slips(self, ctx, key: str) -> list[tuple[float, str]]:
+        test, cutoff = ctx["test"], ctx["cutoff"]
+        column = self.keys[key]
+        other = "challenger" if key == "champion" else "champion"
+        protected, reference = _rates(test, test[column], cutoff)
+        hard = np.where(test["protected_proxy"].to_numpy() >= 0.5, "protected", "reference")
+        slips = [
+            (
+                reference / protected,
+                f"{key}: that ratio is upside down: the protected group's approval rate goes on "
+                "top (reference below)",
+            ),
+            (
+                protected - reference,
+                f"{key}: that is the difference of the approval rates; AIR is their ratio",
+            ),
+            (
+                (1 - protected) / (1 - reference),
+                f"{key}: that is a ratio of decline rates; AIR divides approval rates",
+            ),
+            (
+                _air(test, test[column], cutoff, group=hard),
+                f"{key}: that classifies applicants by protected_proxy >= 0.5; weight each one "
+                "by the proxy probability (weights=) instead, as the question asks",
+            ),
+            (
+                _air(test, test[self.keys[other]], cutoff),
+                f"{key}: that is the {other}'s AIR",
+            ),
+        ]
+        if key == "challenger":
+            target = metrics.approval_rate(test["pd_champion"], cutoff=cutoff)
+            matched = float(np.quantile(test["pd_challenger"], target))
+            slips.append(
+                (
+                    _air(test, test["pd_challenger"], matched),
+                    "challenger: that is at the approval-matched cutoff; the question asks "
+                    "for the production cutoff, where Saturday's decisions were made",
+                )
+            )
+        return slips
+
+    def compare(self, answer, expected, ctx):
+        if not isinstance(answer, Mapping):
+            raise Incorrect(
+                "expected a dict {'champion': AIR, 'challenger': AIR}, got " + _describe(answer)
+            )
+        missing = [k for k in expected if k not in answer]
+        if missing:
+            raise Incorrect(f"the dict is missing {', '.join(repr(k) for k in missing)}")
+        for key in expected:
+            value = as_number(answer[key], f"the {key} AIR")
+            _name_slip(value, expected[key], self._slips(ctx, key), _ROUNDED)
+            expect_number(value, expected[key], atol=_ROUNDED, what=f"the {key} AIR")
+
+    def wrong_answers(self, ctx):
+        e = self.expected(ctx)
+        wrong = []
+        for key in e:
+            for value in _far([c for c, _ in self._slips(ctx, key)], e[key], atol=_ROUNDED):
+                wrong.append({**e, key: value})
+        if abs(e["champion"] - e["challenger"]) > 2 * _ROUNDED:
+            wrong.append({"champion": e["challenger"], "challenger": e["champion"]})
         return wrong
 
 
 _week = Week(
     "week02",
-    [Q1(), Q2(), Q3(), Q4(), Q5(), Q6(), Q7(), Q8()],
+    [Q1(), Q2(), Q3(), Q4(), Q5(), Q6(), Q7(), Q8(), Q9()],
 )
 bind = _week.bind
-q1, q2, q3, q4, q5, q6, q7, q8 = _week.questions
+q1, q2, q3, q4, q5, q6, q7, q8, q9 = _week.questions
