@@ -49,6 +49,7 @@ import logging
 import os
 import time
 import uuid
+from collections.abc import Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -62,7 +63,14 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from lendlab.models import Scorecard, model_features, pd_to_score, reason_codes, rules_policy
+from lendlab.models import (
+    POLICY_RULES,
+    Scorecard,
+    model_features,
+    model_scaling,
+    pd_to_score,
+    reason_codes,
+)
 from lendlab.monitoring.decision_record import REASON_COLUMNS
 from lendlab.serving.config import DEPENDENCIES, DependencyKnobs, ServiceConfig
 from lendlab.serving.dependencies import RETURNS, DependencyError, SimulatedDependency
@@ -75,7 +83,8 @@ from lendlab.serving.schemas import (
     field_errors,
 )
 from lendlab.serving.store import SNAPSHOT_COLUMNS, DecisionStore
-from lendlab.world.schema import CATEGORIES, COLUMNS, passes_knockout
+from lendlab.world.features import DERIVED_FEATURES
+from lendlab.world.schema import CATEGORIES, COLUMNS, POLICY, passes_knockout
 
 __all__ = ["ADMIN_TOKEN_ENV", "DECISIONS_ROUTE", "ServiceState", "create_app"]
 
@@ -111,6 +120,7 @@ class ServiceState:
     def activate(self, name: str) -> ModelEntry:
         """Serve the model named by alias or version; reasons come from a scorecard."""
         entry = self.registry.resolve(name)
+        entry.columns = _model_columns(entry.model)
         self.active = entry
         self.alias = name if name in self.registry.aliases else self.registry.alias_of(name)
         if isinstance(entry.model, Scorecard):
@@ -189,21 +199,45 @@ async def _read_body(request: Request, limit: int) -> tuple[bytes | None, int]:
     return (None if size > limit else b"".join(chunks)), size
 
 
-def _frame(served: dict[str, Any]) -> pd.DataFrame:
-    """One row in the world's dtypes (numbers as float with NaN, categories as categorical)."""
+_CATEGORY_DTYPES = {c: pd.CategoricalDtype(list(levels)) for c, levels in CATEGORIES.items()}
+_KNOCKOUT_COLUMNS = tuple(rule[0] for rule in POLICY_RULES)
+
+
+def _frame(served: dict[str, Any], columns: Sequence[str]) -> pd.DataFrame:
+    """One row of ``columns`` in the world's dtypes (numbers float/int with NaN for missing,
+    categories as categorical with the world's levels), as the models were trained on."""
     data: dict[str, Any] = {}
-    for col in SNAPSHOT_COLUMNS:
+    for col in columns:
         value = served.get(col)
-        if col in CATEGORIES:
-            data[col] = pd.Categorical([value], categories=list(CATEGORIES[col]))
+        if col in _CATEGORY_DTYPES:
+            dtype = _CATEGORY_DTYPES[col]
+            code = dtype.categories.get_loc(value) if value is not None else -1
+            data[col] = pd.Categorical.from_codes([code], dtype=dtype)
+        elif col in _INTS and value is not None:
+            data[col] = np.array([value], dtype=np.int64)
         elif col in _NUMERIC:
-            if col in _INTS and value is not None:
-                data[col] = np.array([value], dtype=np.int64)
-            else:
-                data[col] = np.array([np.nan if value is None else value], dtype=float)
+            data[col] = np.array([np.nan if value is None else value], dtype=float)
         else:
             data[col] = [value]
     return pd.DataFrame(data)
+
+
+def _model_columns(model: Any) -> tuple[str, ...]:
+    """The raw columns a model and the knock-out rules read (derived features' inputs too)."""
+    wanted = list(_KNOCKOUT_COLUMNS)
+    for f in model_features(model):
+        wanted.extend(DERIVED_FEATURES.get(f, (f,)))
+    return tuple(dict.fromkeys(c for c in wanted if c in SNAPSHOT_COLUMNS))
+
+
+def _knockout_reasons(passes: np.ndarray, X: pd.DataFrame) -> list[str]:
+    """The adverse-action text of each failed knock-out rule (:data:`POLICY_RULES`' wording)."""
+    out = []
+    for j, (column, _, key, fail_text, missing_text) in enumerate(POLICY_RULES):
+        if not passes[j]:
+            missing = bool(pd.isna(X[column].iloc[0]))
+            out.append(missing_text if missing else fail_text.format(threshold=POLICY[key]))
+    return out
 
 
 def _reasons_list(frame: pd.DataFrame) -> list[str]:
@@ -284,7 +318,7 @@ class _Refusal(Exception):
         409: {"model": ErrorResponse, "description": "application_id logged with another payload"},
         413: {"model": ErrorResponse, "description": "body over max_body_bytes (64 KB)"},
         422: {"model": ErrorResponse, "description": "invalid fields, a reason per field"},
-        503: {"model": ErrorResponse, "description": "the decision log did not commit in budget"},
+        503: {"model": ErrorResponse, "description": "the decision log did not commit in time"},
     },
     openapi_extra={
         "requestBody": {
@@ -419,30 +453,29 @@ async def _decide(
 
     entry = state.active
     model = entry.model
-    X = _frame(served)
-    inputs = [f for f in model_features(model) if f in served]
-    missing = [f for f in inputs if served[f] is None]
+    X = _frame(served, entry.columns)
+    missing = [f for f in model_features(model) if f in served and served[f] is None]
     reasons: list[str] = []
     p: float | None = None
     score: int | None = None
     fallback: str | None = None
+    passes = passes_knockout(X, by_rule=True)[0]
     if failed:
         fallback = cfg.fallback
-        if fallback == "rules":
-            ruled = rules_policy(X)
-            decision = "approve" if bool(ruled["approved"].iloc[0]) else "decline"
-            reasons = _reasons_list(ruled)
+        if fallback == "rules":  # the knock-out rules on what we have: missing fails a rule
+            decision = "approve" if bool(passes.all()) else "decline"
+            reasons = _knockout_reasons(passes, X)
             decided_by = "rules-policy"
         else:
             decision, decided_by = "review", "manual-review"
     else:
         decided_by = entry.version
         p = round(float(np.asarray(model.predict_pd(X), dtype=float)[0]), 6)
-        scale = {k: float(getattr(model, k)) for k in ("pdo", "base_score", "base_odds")}
+        scale = model_scaling(model)
         score = int(np.rint(pd_to_score(np.clip([p], 1e-6, 1 - 1e-6), **scale))[0])
-        if not bool(passes_knockout(X)[0]):
+        if not bool(passes.all()):
             decision = "decline"
-            reasons = _reasons_list(rules_policy(X))
+            reasons = _knockout_reasons(passes, X)
         elif p < cfg.cutoff - cfg.review_margin:
             decision = "approve"
         elif p < cfg.cutoff + cfg.review_margin:
@@ -450,7 +483,8 @@ async def _decide(
         else:
             decision = "decline"
             if state.explainer is not None:
-                reasons = _reasons_list(reason_codes(state.explainer, X))
+                why = X if state.explainer is model else _frame(served, SNAPSHOT_COLUMNS)
+                reasons = _reasons_list(reason_codes(state.explainer, why))
     timer.lap("model")
 
     row: dict[str, Any] = {
@@ -474,14 +508,14 @@ async def _decide(
     }
     try:
         inserted = await _await_commit(
-            state.store.submit_decision(row), max(deadline - time.perf_counter(), 0.002)
+            state.store.submit_decision(row), cfg.commit_timeout_ms / 1000.0
         )
     except TimeoutError:
         _observe(state, timer, "error")
         return _error(
             503,
-            "the decision log did not commit within the request budget; retry with the same "
-            "application_id (it is idempotent)",
+            f"the decision log did not commit within {cfg.commit_timeout_ms:g} ms; retry with "
+            "the same application_id (it is idempotent)",
             request_id,
             headers={"Retry-After": "1"},
         )
@@ -713,7 +747,9 @@ def create_app(config: ServiceConfig | None = None, **overrides: Any) -> FastAPI
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         registry = ModelRegistry.load_or_train(config.resolved_model_dir(), seed=config.seed)
-        store = DecisionStore(config.db, batch_max=config.commit_batch_max)
+        store = DecisionStore(
+            config.db, batch_max=config.commit_batch_max, synchronous=config.synchronous
+        )
         metrics_ = ServiceMetrics()
         deps = {
             name: SimulatedDependency(name, getattr(config, name), seed=config.dependency_seed)

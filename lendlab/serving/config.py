@@ -101,9 +101,19 @@ class ServiceConfig(BaseModel):
         What a request gets when a dependency fails: manual review (the safe default: nobody
         is declined because our vendor is down) or the knock-out rules on the data available.
     request_budget_ms : float, default 80
-        No request takes longer (below the 100 ms SLO threshold).
+        Deadline for everything before the commit (dependencies are cut at it, keeping 15 ms
+        for the model), below the 100 ms SLO threshold: a hanging vendor cannot hold a
+        request past it.
+    commit_timeout_ms : float, default 2000
+        Longest wait for the decision log's commit; past it the answer is 503 (retry with the
+        same ``application_id``: it is idempotent). Separate from the budget so that a busy
+        machine turns into slow answers, counted against the SLO, rather than refusals.
     max_body_bytes : int, default 65536
         Larger bodies get 413.
+    synchronous : {"FULL", "NORMAL"}
+        SQLite's fsync policy for the log (see :mod:`lendlab.serving.store`): FULL survives a
+        power cut; NORMAL (with WAL) survives ``kill -9`` but may lose the last commits on
+        power loss. Kept as a knob for the benchmark's comparison.
     """
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
@@ -116,8 +126,10 @@ class ServiceConfig(BaseModel):
     review_margin: float = Field(0.02, ge=0, lt=0.5)
     fallback: Literal["manual_review", "rules"] = "manual_review"
     request_budget_ms: float = Field(80.0, gt=0, le=60_000)
+    commit_timeout_ms: float = Field(2_000.0, gt=0, le=60_000)
     max_body_bytes: int = Field(65_536, ge=1_024, le=16 * 1024 * 1024)
     commit_batch_max: int = Field(256, ge=1, le=10_000)
+    synchronous: Literal["FULL", "NORMAL"] = "FULL"
     dependency_seed: int = Field(0, ge=0)
     bureau: DependencyKnobs = Field(default_factory=DependencyKnobs)
     income_verification: DependencyKnobs = Field(

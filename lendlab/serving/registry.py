@@ -144,6 +144,7 @@ class ModelEntry:
     sidecar: dict[str, Any]
     score_edges: list[float] = field(default_factory=list)
     score_shares: list[float] = field(default_factory=list)
+    columns: tuple[str, ...] = ()  # the raw columns the service builds for this model
 
     @property
     def sha256(self) -> str:

@@ -45,6 +45,7 @@ __all__ = [
     "FieldError",
     "example_application",
     "field_errors",
+    "requests_from_frame",
 ]
 
 
@@ -197,3 +198,44 @@ def example_application(application_id: int = 1) -> dict[str, Any]:
         "home_ownership": "mortgage",
         "protected_proxy": 0.2,
     }
+
+
+def requests_from_frame(frame: Any) -> list[dict[str, Any]]:
+    """Request bodies for ``POST /v1/decisions`` from world applications (one per row).
+
+    Keeps :data:`APPLICATION_FIELDS` (truth columns and the incumbent's decision are
+    dropped), turns NaN into ``null``, timestamps into ISO 8601 and numpy scalars into
+    Python numbers.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        E.g. :func:`lendlab.world.generate`.
+
+    Examples
+    --------
+    >>> from lendlab import world
+    >>> body = requests_from_frame(world.generate(3, seed=1))[0]
+    >>> body["application_id"], body["applied_at"], "pd_true" in body
+    (1, '2025-01-01T01:56:13+00:00', False)
+    """
+    import pandas as pd
+
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(f"frame must be a pandas DataFrame, got {type(frame).__name__}")
+    missing = [c for c in APPLICATION_FIELDS if c not in frame.columns]
+    if missing:
+        raise ValueError(f"frame lacks request field(s) {missing}; pass world.generate(...)")
+    out = []
+    columns = {c: frame[c].tolist() for c in APPLICATION_FIELDS}
+    for i in range(len(frame)):
+        body: dict[str, Any] = {}
+        for c in APPLICATION_FIELDS:
+            v = columns[c][i]
+            if c == "applied_at":
+                v = pd.Timestamp(v).isoformat()
+            elif isinstance(v, float) and v != v:
+                v = None
+            body[c] = v
+        out.append(body)
+    return out

@@ -137,10 +137,10 @@ _INSERT_REJECTED = (
 _STOP = object()
 
 
-def _connect(path: Path) -> sqlite3.Connection:
+def _connect(path: Path, synchronous: str = "FULL") -> sqlite3.Connection:
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
     conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute(f"PRAGMA synchronous={synchronous}")
     return conn
 
 
@@ -153,6 +153,8 @@ class DecisionStore:
         The SQLite file; its folder is created if needed.
     batch_max : int, default 256
         Most rows one group commit takes.
+    synchronous : {"FULL", "NORMAL"}, default "FULL"
+        The writer's fsync policy (see the module docstring).
 
     Notes
     -----
@@ -161,9 +163,14 @@ class DecisionStore:
     resolves after the row's transaction committed, or fails with the database error.
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, batch_max: int = 256) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str], *, batch_max: int = 256, synchronous: str = "FULL"
+    ) -> None:
         if not isinstance(path, (str, os.PathLike)):
             raise TypeError(f"path must be a file path, got {type(path).__name__}")
+        if synchronous not in ("FULL", "NORMAL"):
+            raise ValueError(f"synchronous must be 'FULL' or 'NORMAL', got {synchronous!r}")
+        self.synchronous = synchronous
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.batch_max = int(batch_max)
@@ -182,7 +189,7 @@ class DecisionStore:
 
     # -- the writer thread ------------------------------------------------------------------
     def _run(self) -> None:
-        conn = _connect(self.path)
+        conn = _connect(self.path, self.synchronous)
         stopping = False
         while not stopping:
             item = self._queue.get()
