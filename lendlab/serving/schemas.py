@@ -217,7 +217,7 @@ def requests_from_frame(frame: Any) -> list[dict[str, Any]]:
     >>> from lendlab import world
     >>> body = requests_from_frame(world.generate(3, seed=1))[0]
     >>> body["application_id"], body["applied_at"], "pd_true" in body
-    (1, '2025-01-01T01:56:13+00:00', False)
+    (1, '2025-04-19T07:42:46+00:00', False)
     """
     import pandas as pd
 
