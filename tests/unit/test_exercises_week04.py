@@ -101,6 +101,65 @@ def test_q1_bad_join_table_and_unknown_key_are_incorrect_not_errors(bound):
     assert status(ex.q1, "features") == "incorrect"
 
 
+def test_q1_vacuous_row_count_is_named(bound):
+    ref = _reference(bound)
+    out = line(ex.q1, {**ref, "row_count": [0, 10**9]})
+    assert "row count rule ([0, 1000000000]) cannot fail" in out
+    # Still vacuous: a fan-out of a few percent and a stalled feed both fit in it.
+    rows = len(bound["sources"].applications)
+    assert "cannot fail" in line(ex.q1, {**ref, "row_count": [rows // 2, 2 * rows]})
+    # One open end is fine when the other one bites.
+    assert status(ex.q1, {**ref, "row_count": [0, rows]}) == "correct"
+    assert status(ex.q1, {**ref, "row_count": [rows, None]}) == "correct"
+
+
+def test_q1_vacuous_join_is_named(bound):
+    ref = _reference(bound)
+    join = ref["joins"][0]
+    out = line(ex.q1, {**ref, "joins": [{**join, "min_share": 0.0}]})
+    assert "join-coverage rule (application_id -> verifications, min_share 0) cannot fail" in out
+    # A week of missing results is a few percent of six months: 0.9 never fires either.
+    assert "cannot fail" in line(ex.q1, {**ref, "joins": [{**join, "min_share": 0.9}]})
+    # A join that can fail counts, whichever table it points to.
+    bureau = {"key": "application_id", "right": "bureau_pulls", "min_share": 0.99}
+    assert status(ex.q1, {**ref, "joins": [bureau]}) == "correct"
+
+
+def test_q1_vacuous_freshness_unique_and_budget_are_named(bound):
+    ref = _reference(bound)
+    stale_lag = {"earlier": "bureau_pulled_at", "later": "applied_at", "max_lag": "1D"}
+    # A max_age nothing exceeds is fine while the lag rule bites ...
+    loose_age = [{"column": "applied_at", "max_age": "365D"}, stale_lag]
+    assert status(ex.q1, {**ref, "freshness": loose_age}) == "correct"
+    # ... but the stale snapshot passes once the lag is loose too.
+    loose_both = [
+        {"column": "applied_at", "max_age": "365D"},
+        {**stale_lag, "max_lag": "365D"},
+    ]
+    assert "'stale_feature_store'" in line(ex.q1, {**ref, "freshness": loose_both})
+    # A compound key the fan-out never repeats (the duplicate has its own pull time).
+    compound = {**ref, "unique": [["application_id", "bureau_pulled_at"]]}
+    assert "uniqueness rule" in line(ex.q1, compound)
+    assert "cannot fail" in line(ex.q1, compound)
+    # A budget so loose that a renamed field arriving empty fits in it.
+    cols = dict(ref["columns"])
+    cols["emp_length_years"] = {**cols["emp_length_years"], "max_null": 0.99}
+    assert "'partner_field_rename'" in line(ex.q1, {**ref, "columns": cols})
+
+
+def test_q1_row_count_of_the_wrong_table_fails_the_good_night(bound):
+    ref = _reference(bound)
+    pulls = len(bound["sources"].bureau_pulls)  # one row per request, retries included
+    out = line(ex.q1, {**ref, "row_count": [pulls, pulls]})
+    assert "fails the clean feature table" in out and "'row_count'" in out
+
+
+def test_q1_feedback_never_shows_the_reference_values(bound):
+    ref = _reference(bound)
+    out = line(ex.q1, {**ref, "joins": [{**ref["joins"][0], "min_share": 0.0}]})
+    assert "0.99" not in out
+
+
 # --------------------------------------------------------------------------- Q2 stages
 
 
@@ -117,77 +176,187 @@ def test_q2_plausible_mistakes(bound):
     assert status(ex.q2, {k: "feature_table" for k in right}) == "incorrect"
     blame_bureau = {**right, "broken_join": "vendor_feed"}
     assert "'broken_join'" in line(ex.q2, blame_bureau)
+    # The loudest stage: the fanned-out join breaks more feature-table rules than batch-job ones.
+    assert "'broken_join'" in line(ex.q2, {**right, "broken_join": "feature_table"})
+    # The lag rule is in the feature contract too, but the bureau feed's freshness comes first.
+    assert "'stale_feature_store'" in line(ex.q2, {**right, "stale_feature_store": "feature_table"})
     assert "no entry" in line(ex.q2, {k: v for k, v in right.items() if k != "bureau_outage"})
     assert "must be one of" in line(ex.q2, {**right, "stale_feature_store": "scoring"})
     assert status(ex.q2, {k.upper(): v for k, v in right.items()}) == "incorrect"
+    assert status(ex.q2, {k: v.upper() for k, v in right.items()}) == "correct"
 
 
-# --------------------------------------------------------------------------- Q3-Q6 tonight
+# --------------------------------------------------------------------------- Q3 stale income
 
 
-def test_q3_points_ratio_and_all_channels_are_wrong(bound):
-    right = ex.q3.expected(bound)
-    assert 0 < right < 1
-    assert status(ex.q3, round(right, 3)) == "correct"
-    assert "fraction" in line(ex.q3, 100 * right)
-    for wrong in ex.q3.wrong_answers(bound):
-        assert status(ex.q3, wrong) == "incorrect"
-    assert "complement" in line(ex.q3, 1 - right)
+def test_q3_any_rule_that_sees_stale_income_and_passes_the_good_night(bound):
+    for rule in (
+        {"earlier": "verified_at", "later": "applied_at", "max_lag": "0D"},
+        {"earlier": "verified_at", "later": "applied_at", "max_lag": "60D"},
+        quality.Lag("verified_at", "applied_at", max_lag="30D"),
+        {
+            "name": "features",
+            "freshness": [{"earlier": "verified_at", "later": "applied_at", "max_lag": "30D"}],
+        },
+    ):
+        assert status(ex.q3, rule) == "correct", rule
 
 
-def test_q4_the_page_is_not_where_it_first_showed(bound):
+def test_q3_plausible_mistakes(bound):
+    # The default contract's lag: how late the result came, not how old it was.
+    default_lag = {"earlier": "applied_at", "later": "verified_at", "max_lag": "7D"}
+    assert "swap earlier and later" in line(ex.q3, default_lag)
+    assert "swap earlier and later" in line(ex.q3, quality.Lag("applied_at", "verified_at", "7D"))
+    assert "newest verification is fresh" in line(ex.q3, {"column": "verified_at", "max_age": "2D"})
+    oldest = {"column": "verified_at", "max_age": "30D", "which": "oldest"}
+    assert "fails the good night" in line(ex.q3, oldest)
+    too_loose = {"earlier": "verified_at", "later": "applied_at", "max_lag": "400D"}
+    assert "right direction but passes" in line(ex.q3, too_loose)
+    too_tight = {"earlier": "applied_at", "later": "verified_at", "max_lag": "1h"}
+    assert "fails the good night" in line(ex.q3, too_tight)
+    assert "not a time rule" in line(ex.q3, {"verified_income": {"min": 0}})
+    assert "not valid" in line(
+        ex.q3, {"earlier": "verified_at", "later": "applied_at", "max_lag": 30}
+    )  # a bare number has no unit
+    assert "no freshness or lag rule" in line(ex.q3, {"name": "features"})
+
+
+def test_stale_income_changes_only_cached_verifications(ctx):
+    sources = ctx["sources"]
+    before = sources.verifications.copy()
+    stale, ids = scenario.stale_income(sources, seed=SEED)
+    assert sources.verifications.equals(before)  # input untouched
+    assert len(stale.verifications) == len(before) and len(ids) > 0
+    assert stale.applications is sources.applications
+    merged = stale.verifications.merge(
+        sources.applications[["application_id", "applied_at"]], on="application_id"
+    ).set_index("application_id")
+    old = merged.index[merged["verified_at"] < merged["applied_at"]]
+    assert sorted(old) == sorted(ids)
+    age = (merged.loc[ids, "applied_at"] - merged.loc[ids, "verified_at"]).dt.days
+    assert age.between(
+        scenario.STALE_INCOME["min_age_days"], scenario.STALE_INCOME["max_age_days"]
+    ).all()
+    fault_start = pd.Timestamp(scenario.SETTINGS["fault_start"], tz="UTC")
+    assert (merged.loc[ids, "applied_at"] >= fault_start).all()
+    # Untouched rows keep their values; statuses never change.
+    clean = before.set_index("application_id")
+    rest = merged.index.difference(pd.Index(ids))
+    assert merged.loc[rest, "verified_income"].equals(clean.loc[rest, "verified_income"])
+    assert (merged["status"].astype(str) == clean.loc[merged.index, "status"].astype(str)).all()
+    again, ids_again = scenario.stale_income(sources, seed=SEED)
+    assert again.verifications.equals(stale.verifications) and (ids_again == ids).all()
+
+
+def test_stale_income_passes_every_default_contract(ctx):
+    report = scenario.stage_report(
+        *scenario.stale_income(ctx["sources"], seed=SEED)[:1], ctx["stale_features"]
+    )
+    assert scenario.first_stage(report) == "none"
+
+
+def test_stale_income_rejects_bad_input(ctx):
+    with pytest.raises(TypeError, match="split_sources"):
+        scenario.stale_income(ctx["features"], seed=1)
+    with pytest.raises(TypeError, match="seed"):
+        scenario.stale_income(ctx["sources"], seed="1")
+    with pytest.raises(ValueError, match="seed"):
+        scenario.stale_income(ctx["sources"], seed=-1)
+    with pytest.raises(ValueError, match="no verified application"):
+        scenario.stale_income(ctx["sources"], seed=1, start="2026-06-01")
+
+
+# --------------------------------------------------------------------------- Q4-Q7 tonight
+
+
+def test_q4_points_ratio_and_all_channels_are_wrong(bound):
     right = ex.q4.expected(bound)
-    assert right in scenario.STAGES
-    assert status(ex.q4, right.upper()) == "correct"
-    assert "not one of the options" in line(ex.q4, "scoring")
+    assert 0 < right < 1
+    assert status(ex.q4, round(right, 3)) == "correct"
+    assert "fraction" in line(ex.q4, 100 * right)
+    for wrong in ex.q4.wrong_answers(bound):
+        assert status(ex.q4, wrong) == "incorrect"
+    assert "complement" in line(ex.q4, 1 - right)
 
 
-def test_q5_derived_feature_points_upstream(bound):
-    assert ex.q5.expected(bound) == "annual_income"
-    assert status(ex.q5, "Annual_Income") == "correct"
-    assert "computed by the batch job" in line(ex.q5, "dti")
-    assert "looks the same" in line(ex.q5, "monthly_debt")
-    assert "not a column" in line(ex.q5, "income")
+def test_q5_the_page_is_not_where_it_first_showed(bound):
+    right = ex.q5.expected(bound)
+    assert right == "vendor_feed"  # the raw income range rule
+    assert status(ex.q5, right.upper()) == "correct"
+    assert "not one of the options" in line(ex.q5, "scoring")
+    assert "run the stage checks" in line(ex.q5, "none")
+    assert "pipeline order" in line(ex.q5, "feature_table")
 
 
-def test_q6_counts_only_decisions_the_fix_flips(bound):
-    right = ex.q6.expected(bound)
-    scenario = bound["scenario"]
-    assert 0 <= right <= scenario.rows_affected
-    assert status(ex.q6, scenario.rows_affected) == "incorrect" or right == scenario.rows_affected
-    for wrong in ex.q6.wrong_answers(bound):
-        assert status(ex.q6, wrong) == "incorrect"
-    assert status(ex.q6, float(right)) == "correct"
+def test_q6_derived_feature_points_upstream(bound):
+    assert ex.q6.expected(bound) == "annual_income"
+    assert status(ex.q6, "Annual_Income") == "correct"
+    assert "computed by the batch job" in line(ex.q6, "dti")
+    assert "computed by the batch job" in line(ex.q6, "loan_to_income")
+    assert "another vendor's feed" in line(ex.q6, "verified_income")
+    assert "another vendor's feed" in line(ex.q6, "fico")
+    assert "where it broke" in line(ex.q6, "channel")
+    assert "looks the same" in line(ex.q6, "monthly_debt")
+    assert "not a column" in line(ex.q6, "income")
 
 
-# --------------------------------------------------------------------------- Q7-Q9 game day
+def test_q7_counts_only_decisions_the_fix_flips(bound):
+    right = ex.q7.expected(bound)
+    record = bound["scenario"]
+    assert 0 < right <= record.rows_affected
+    assert status(ex.q7, record.rows_affected) == "incorrect" or right == record.rows_affected
+    for wrong in ex.q7.wrong_answers(bound):
+        assert status(ex.q7, wrong) == "incorrect"
+    assert status(ex.q7, float(right)) == "correct"
+    assert status(ex.q7, right + 0.5) == "incorrect"  # a count is a whole number
 
 
-def test_q7_accepts_every_corrupted_input_but_not_derived_ratios(bound):
+# --------------------------------------------------------------------------- Q8-Q10 game day
+
+
+def test_q8_accepts_every_corrupted_input_but_not_derived_ratios(bound):
     drill = bound["drill"]
     accepted = [c for c in drill.columns if c in bound["drill_features"].columns]
     for column in accepted:
-        assert status(ex.q7, column) == "correct"
-    assert "ratio the batch job derives" in line(ex.q7, "loan_to_income")
-    assert "did not touch" in line(ex.q7, "term_months")
+        assert status(ex.q8, column) == "correct"
+    assert "ratio the batch job derives" in line(ex.q8, "loan_to_income")
+    assert "did not touch" in line(ex.q8, "term_months")
+    assert "slice" in line(ex.q8, "channel")
 
 
-def test_q8_dates_in_several_forms_and_off_by_one(bound):
+def test_q9_dates_in_several_forms(bound):
     start = bound["drill"].start
-    assert status(ex.q8, str(start.date())) == "correct"
-    assert status(ex.q8, start) == "correct"
-    assert status(ex.q8, start.date()) == "correct"
-    assert "too early" in line(ex.q8, str((start - pd.Timedelta(days=1)).date()))
-    assert "too late" in line(ex.q8, str(bound["drill"].end.date()))
-    assert "not a date" in line(ex.q8, "last Tuesday")
-    assert status(ex.q8, 20251014) == "incorrect"
+    assert status(ex.q9, str(start.date())) == "correct"
+    assert status(ex.q9, start) == "correct"
+    assert status(ex.q9, start.date()) == "correct"
+    assert "not a date" in line(ex.q9, "last Tuesday")
+    assert status(ex.q9, 20251014) == "incorrect"
 
 
-def test_q9_the_mirror_kind_is_wrong(bound):
+def test_q9_feedback_does_not_say_which_way_to_move(bound):
+    start = bound["drill"].start
+    early = line(ex.q9, str((start - pd.Timedelta(days=1)).date()))
+    late = line(ex.q9, str((start + pd.Timedelta(days=1)).date()))
+    much_later = line(ex.q9, str((start + pd.Timedelta(days=5)).date()))
+    for out in (early, late, much_later):
+        assert "not the day it started" in out
+        for word in ("early", "late", "before it started", "after", "already"):
+            assert word not in out.lower().replace("every day before it", "")
+    # Same advice either side: only the date the learner gave differs.
+    assert (
+        early.split(" is not ")[1] == late.split(" is not ")[1] == much_later.split(" is not ")[1]
+    )
+    assert "outside the drill" in line(ex.q9, str(bound["drill"].end.date()))
+    assert "first day of the replayed month" in line(ex.q9, "2025-10-01")
+
+
+def test_q10_the_mirror_kind_is_wrong(bound):
     kind = bound["drill"].kind
-    assert status(ex.q9, kind) == "correct"
-    assert status(ex.q9, ex._CONFUSED_WITH[kind]) == "incorrect"
-    assert "not one of the options" in line(ex.q9, "data_drift")
+    assert status(ex.q10, kind) == "correct"
+    assert status(ex.q10, ex._CONFUSED_WITH[kind]) == "incorrect"
+    assert "not one of the options" in line(ex.q10, "data_drift")
+    # A catalogue name that the drill never draws is not an option either.
+    assert "not one of the options" in line(ex.q10, "broken_join")
 
 
 def test_blank_answers_are_not_attempted(bound):
