@@ -25,7 +25,7 @@ world (the decision log, the shock, the payment history, the offline feature job
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -49,6 +49,8 @@ __all__ = ["RATE_TOL", "bind", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "
 RATE_TOL = 5e-4  # admits rounding to 3 decimals; every plausible slip is further away
 
 Slips = Sequence[tuple[Any, str]]
+#: Slips, or a function computing them: called only once the answer is known to be wrong.
+LazySlips = Slips | Callable[[], Slips]
 
 # --------------------------------------------------------------------------- grading helpers
 
@@ -62,7 +64,7 @@ def _near(answer: Any, value: Any) -> bool:
     )
 
 
-def _expect_rate(answer: Any, expected: float, what: str, slips: Slips = ()) -> None:
+def _expect_rate(answer: Any, expected: float, what: str, slips: LazySlips = ()) -> None:
     """:func:`expect_number` at :data:`RATE_TOL`; a known slip gets its own reason.
 
     The answer is compared with the right one first, so a slip that happens to equal it on
@@ -71,7 +73,7 @@ def _expect_rate(answer: Any, expected: float, what: str, slips: Slips = ()) -> 
     try:
         expect_number(answer, expected, rtol=0.0, atol=RATE_TOL, what=what)
     except Incorrect:
-        for value, reason in slips:
+        for value, reason in slips() if callable(slips) else slips:
             if _near(answer, value):
                 raise Incorrect(reason) from None
         raise
@@ -81,12 +83,12 @@ def _expect_pair(
     answer: Any,
     expected: tuple[float, float],
     what: tuple[str, str],
-    slips: Slips = (),
+    slips: LazySlips = (),
 ) -> None:
     """Two rates ``(what[0], what[1])``; a pair equal to a known slip gets its reason."""
     first, second = as_pair(answer, what, kind="rates")
     if not (_near(first, expected[0]) and _near(second, expected[1])):
-        for (a, b), reason in slips:
+        for (a, b), reason in slips() if callable(slips) else slips:
             if _near(first, a) and _near(second, b):
                 raise Incorrect(reason)
     _expect_rate(first, expected[0], what[0])
@@ -249,7 +251,7 @@ month12_bad_rate = curve.loc[
         ]
 
     def compare(self, answer: Any, expected: float, ctx: Mapping[str, Any]) -> None:
-        _expect_rate(answer, expected, "the month-12 bad rate", self._slips(ctx))
+        _expect_rate(answer, expected, "the month-12 bad rate", lambda: self._slips(ctx))
 
     def wrong_answers(self, ctx: Mapping[str, Any]) -> list:
         expected = self.expected(ctx)
@@ -370,7 +372,10 @@ latest_mix = (latest["approval_rate"], latest["review_rate"])"""
 
     def compare(self, answer: Any, expected: tuple[float, float], ctx: Mapping[str, Any]) -> None:
         _expect_pair(
-            answer, expected, ("the approval rate", "the manual-review rate"), self._slips(ctx)
+            answer,
+            expected,
+            ("the approval rate", "the manual-review rate"),
+            lambda: self._slips(ctx),
         )
 
     def wrong_answers(self, ctx: Mapping[str, Any]) -> list:
@@ -508,7 +513,7 @@ dpd30_rates = (
             answer,
             expected,
             ("the 30+ DPD rate before the shock", "the 30+ DPD rate during it"),
-            self._slips(ctx),
+            lambda: self._slips(ctx),
         )
 
     def wrong_answers(self, ctx: Mapping[str, Any]) -> list:
@@ -557,7 +562,7 @@ covariate_estimate = estimated["expected_bad_rate_approved"]"""
         ]
 
     def compare(self, answer: Any, expected: float, ctx: Mapping[str, Any]) -> None:
-        _expect_rate(answer, expected, "the estimated bad rate", self._slips(ctx))
+        _expect_rate(answer, expected, "the estimated bad rate", lambda: self._slips(ctx))
 
     def wrong_answers(self, ctx: Mapping[str, Any]) -> list:
         expected = self.expected(ctx)
@@ -686,7 +691,7 @@ skew_share = (a.ne(b) & ~(a.isna() & b.isna())).mean()"""
         ]
 
     def compare(self, answer: Any, expected: float, ctx: Mapping[str, Any]) -> None:
-        _expect_rate(answer, expected, "the mismatch share", self._slips(ctx))
+        _expect_rate(answer, expected, "the mismatch share", lambda: self._slips(ctx))
 
     def wrong_answers(self, ctx: Mapping[str, Any]) -> list:
         expected = self.expected(ctx)
