@@ -48,6 +48,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import ipaddress
 import json
 import math
@@ -91,6 +92,7 @@ MAX_DURATION_S = 3_600.0
 _MAX_CONCURRENCY = 4_096
 _DEFAULT_MAX_REQUESTS = 200_000
 _LEAD_S = 0.05  # the first request is scheduled this long after set-up
+_SHARD = 8  # connections per httpx client (see areplay)
 #: Columns of :attr:`ReplayResult.requests` (one row per scheduled request).
 RESULT_COLUMNS: tuple[str, ...] = (
     "application_id",
@@ -475,15 +477,27 @@ async def areplay(
     server_ms = np.full(n, np.nan)
     request_id: list[str | None] = [None] * n
     headers = {"content-type": "application/json"}
-    in_flight = 0
+    # httpx's pool (httpcore 1.0) scans every connection for every request: with a hundred
+    # open connections that costs milliseconds per request and the client falls behind its
+    # schedule. So the in-flight cap is split over shards of _SHARD connections, one
+    # AsyncClient each; a request takes a free slot (LIFO: hot connections are reused) and
+    # gives it back when done. No slot free = client_overload.
+    n_shards = math.ceil(concurrency / _SHARD)
+    ssl_context = httpx.create_ssl_context()  # one for all shards (each costs ~40 ms to build)
+    slots = [k % n_shards for k in range(concurrency)][::-1]
     step_log: list[tuple] = []
 
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    client = httpx.AsyncClient(base_url=base, limits=limits, timeout=httpx.Timeout(timeout))
-    admin = httpx.AsyncClient(base_url=base, timeout=httpx.Timeout(5.0))
+    limits = httpx.Limits(max_connections=_SHARD, max_keepalive_connections=_SHARD)
+    shards = [
+        httpx.AsyncClient(
+            base_url=base, limits=limits, timeout=httpx.Timeout(timeout), verify=ssl_context
+        )
+        for _ in range(n_shards)
+    ]
+    admin = httpx.AsyncClient(base_url=base, timeout=httpx.Timeout(5.0), verify=ssl_context)
 
-    async def one(i: int, t0: float) -> None:
-        nonlocal in_flight
+    async def one(i: int, t0: float, slot: int) -> None:
+        client = shards[slot]
         start = time.perf_counter()
         sent[i] = start - t0
         try:
@@ -513,14 +527,21 @@ async def areplay(
             done[i] = time.perf_counter() - t0
             error[i] = _error_kind(exc)
         finally:
-            in_flight -= 1
+            slots.append(slot)
 
     tasks: set[asyncio.Task] = set()
+    frozen = False
     try:
         # warm up: the first request on a client imports and sets up its transport (~0.3 s on
         # a loaded box), which would otherwise stall the schedule; its answer does not count
         with contextlib.suppress(Exception):
-            await client.get("/healthz")
+            await shards[0].get("/healthz")
+        # a full garbage collection of a process holding pandas and a world frame takes
+        # 0.1-0.3 s: do it now and freeze what exists, so the client's own pauses during the
+        # run stay short (they would count as latency); gc.unfreeze() after the run
+        gc.collect()
+        gc.freeze()
+        frozen = True
         t0 = time.perf_counter() + _LEAD_S
         wall0 = time.time() + _LEAD_S
         steps_task = asyncio.create_task(
@@ -529,11 +550,10 @@ async def areplay(
         for i in range(n):
             delay = t0 + scheduled[i] - time.perf_counter()
             await asyncio.sleep(delay if delay > 0 else 0)
-            if in_flight >= concurrency:
+            if not slots:
                 error[i] = "client_overload"
                 continue
-            in_flight += 1
-            task = asyncio.create_task(one(i, t0))
+            task = asyncio.create_task(one(i, t0, slots.pop()))
             tasks.add(task)
             task.add_done_callback(tasks.discard)
         if tasks:
@@ -548,6 +568,8 @@ async def areplay(
         steps_task.cancel()
         elapsed = max(float(np.nanmax(done)) if np.isfinite(done).any() else 0.0, duration)
     finally:
+        if frozen:
+            gc.unfreeze()
         for task in list(tasks):
             task.cancel()
         if restore and scen.needs_admin and token:
@@ -559,7 +581,8 @@ async def areplay(
                 )
             except Exception:  # noqa: BLE001, S110 - best effort: the run's result still stands
                 pass
-        await client.aclose()
+        for shard in shards:
+            await shard.aclose()
         await admin.aclose()
 
     origin = pd.Timestamp(wall0, unit="s", tz="UTC")
