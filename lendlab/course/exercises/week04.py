@@ -961,10 +961,11 @@ class DrillKind(Question):
     hints = (
         "Read the signature, not just the column: which way did the level move, did nulls "
         "appear, is there a spike at one value, did a category mix shift?",
-        "Compare the window with the reference: median income ratio (below 1/2 or above 2: a "
-        "unit bug, which way?), share of the most common fico value (a default fill), "
-        "emp_length_years null share, inquiries_6m mean, share 'verified'. "
-        "Answer one of scenario.DRILL_KINDS.",
+        "Read each number of `signature` against the table: a unit bug moves income by a "
+        "factor near twelve (which way?), a default fill piles rows on one fico value, a "
+        "rename adds nulls, a stale store lowers inquiries, a vendor change lowers 'verified'. "
+        "Test the loudest signatures first (an outage also lowers inquiries). Answer one of "
+        "scenario.DRILL_KINDS.",
     )
     solution_code = """\
 def triage(sig):
