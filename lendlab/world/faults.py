@@ -52,6 +52,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from lendlab.world.delinquency import DELINQUENCY_MODEL, PATH_COLUMNS
 from lendlab.world.schema import (
     BUREAU_FIELDS,
     CATEGORIES,
@@ -1100,6 +1101,14 @@ def _concept_shift(
         new_mtd[flipped] = drawn
         _write(df, "months_to_default", flipped, new_mtd)
         cols = (*cols, "months_to_default")
+        if all(c in df.columns for c in PATH_COLUMNS):
+            # A new default rolls 30, 60, 90 DPD in the months before it (world.delinquency);
+            # any earlier cured episode is dropped. No random draw: other rows keep their bytes.
+            lag = float(DELINQUENCY_MODEL["months_30_to_charge_off"])
+            for step, name in enumerate(PATH_COLUMNS[:3]):
+                _write(df, name, flipped, new_mtd - lag + step)
+            _write(df, "months_to_cure", flipped, np.full(new_mtd.size, np.nan))
+            cols = (*cols, *PATH_COLUMNS)
     where = f"segment {segment}" if segment else "every segment"
     return _Effect(
         columns=cols,

@@ -469,10 +469,32 @@ def test_missing_inputs_count_only_real_changes_inside_the_window(kind, opts):
     assert set(inc.application_ids) == set(messy.loc[real, "application_id"])
     # what was missing and is not part of the fault stays missing; nothing new is invented
     for col in set(inc.columns) & set(messy.columns):
-        fills = (kind == "bureau_outage" and col in BUREAU_FIELDS) or col == "months_to_default"
-        if not fills:  # the gateway fills defaults; a new default gets its month
+        new_default = col in (
+            "months_to_default",
+            "months_to_dpd30",
+            "months_to_dpd60",
+            "months_to_dpd90",
+        )
+        fills = (kind == "bureau_outage" and col in BUREAU_FIELDS) or new_default
+        if not fills:  # the gateway fills defaults; a new default gets its month and its roll
             assert broken[col].isna().sum() >= messy[col].isna().sum(), col
         assert not np.isinf(pd.to_numeric(broken[col], errors="coerce")).any(), col
+
+
+def test_concept_shift_new_defaults_roll_through_delinquency_first():
+    book = world.generate(20_000, seed=5)
+    broken, inc = inject(book, "concept_shift", start=START, end=END, seed=5, odds_ratio=3.0)
+    new_bad = (broken["defaulted"] == 1) & (book["defaulted"] == 0)
+    assert new_bad.any()
+    lagged = broken.loc[new_bad]
+    # 30, 60 and 90 days past due in the months before the charge-off, no cure
+    assert (lagged["months_to_dpd30"] < lagged["months_to_dpd60"]).all()
+    assert (lagged["months_to_dpd60"] < lagged["months_to_dpd90"]).all()
+    assert (lagged["months_to_dpd90"] < lagged["months_to_default"]).all()
+    assert lagged["months_to_cure"].isna().all()
+    view = world.observed(broken, "2027-06-01")
+    charged = view["dpd_status"] == "charged_off"
+    assert (view.loc[charged, "ever_dpd30_so_far"] == 1).all()
 
 
 def test_concept_shift_with_missing_pd_true():
