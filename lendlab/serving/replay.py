@@ -76,9 +76,11 @@ __all__ = [
     "RESULT_COLUMNS",
     "ReplayResult",
     "areplay",
+    "bucket_quantile",
     "build_plan",
     "check_loopback",
     "exact_quantiles",
+    "histogram_buckets",
     "register",
     "replay",
     "replay_command",
@@ -207,6 +209,86 @@ def exact_quantiles(values: Sequence[float]) -> dict[str, float]:
     out = {k: float(arr[max(math.ceil(q * arr.size) - 1, 0)]) for k, q in _QUANTILES}
     out["max"] = float(arr[-1])
     return out
+
+
+def histogram_buckets(
+    text: str,
+    metric: str = "lendlab_request_duration_seconds",
+    **labels: str,
+) -> dict[float, float]:
+    """Cumulative bucket counts ``{le: count}`` of a histogram in Prometheus text format.
+
+    Series whose labels match ``labels`` are summed (e.g. ``outcome="ok"``; other labels are
+    summed over). ``le`` is a float, ``+Inf`` as ``math.inf``.
+
+    Examples
+    --------
+    >>> text = "\\n".join([
+    ...     "# TYPE d histogram",
+    ...     'd_bucket{outcome="ok",le="0.1"} 3.0',
+    ...     'd_bucket{outcome="ok",le="+Inf"} 4.0',
+    ...     'd_bucket{outcome="error",le="0.1"} 0.0',
+    ...     'd_bucket{outcome="error",le="+Inf"} 1.0',
+    ... ])
+    >>> histogram_buckets(text, "d"), histogram_buckets(text, "d", outcome="ok")
+    ({0.1: 3.0, inf: 5.0}, {0.1: 3.0, inf: 4.0})
+    """
+    from prometheus_client.parser import text_string_to_metric_families
+
+    out: dict[float, float] = {}
+    for family in text_string_to_metric_families(text):
+        if family.name != metric:
+            continue
+        for sample in family.samples:
+            if sample.name != f"{metric}_bucket":
+                continue
+            if any(sample.labels.get(k) != v for k, v in labels.items()):
+                continue
+            le = float(sample.labels["le"])
+            out[le] = out.get(le, 0.0) + float(sample.value)
+    return dict(sorted(out.items()))
+
+
+def bucket_quantile(
+    q: float, after: dict[float, float], before: dict[float, float] | None = None
+) -> float:
+    """``histogram_quantile(q, ...)`` as Prometheus computes it, over ``after - before``.
+
+    Linear interpolation inside the bucket holding rank ``q * count`` (the first bucket's lower
+    edge is 0); a rank in the +Inf bucket gives the highest finite edge; no observations give
+    NaN. Pass two scrapes (:func:`histogram_buckets`) to get the quantile of what happened
+    between them.
+
+    Examples
+    --------
+    >>> before = {0.01: 0.0, 0.025: 0.0, 0.1: 0.0, math.inf: 0.0}
+    >>> after = {0.01: 50.0, 0.025: 90.0, 0.1: 100.0, math.inf: 100.0}
+    >>> round(bucket_quantile(0.5, after, before), 4), round(bucket_quantile(0.99, after), 4)
+    (0.01, 0.0925)
+    """
+    if isinstance(q, bool) or not isinstance(q, int | float):
+        raise TypeError(f"q={q!r} must be a number, e.g. 0.99")
+    if not 0 < q < 1:
+        raise ValueError(f"q={q!r} must be strictly between 0 and 1, e.g. 0.99")
+    before = before or {}
+    edges = sorted(after)
+    if not edges or edges[-1] != math.inf:
+        raise ValueError("the buckets must include +Inf (pass histogram_buckets(...) output)")
+    counts = [after[e] - before.get(e, 0.0) for e in edges]
+    total = counts[-1]
+    if total <= 0:
+        return float("nan")
+    rank = q * total
+    prev_edge, prev_count = 0.0, 0.0
+    for edge, count in zip(edges, counts, strict=True):
+        if count >= rank:
+            if edge == math.inf:
+                return prev_edge
+            if count == prev_count:
+                return edge
+            return prev_edge + (edge - prev_edge) * (rank - prev_count) / (count - prev_count)
+        prev_edge, prev_count = edge, count
+    return prev_edge
 
 
 # -- the plan: what to send when -----------------------------------------------------------------

@@ -369,3 +369,29 @@ def test_cli_refuses_remote_and_bad_out(capsys):
     assert main(["replay", "--url", "http://127.0.0.1:9", "--rate", "5", "--duration", "1",
                  "--out", "x.txt"]) == 1  # fmt: skip
     assert ".parquet or .csv" in capsys.readouterr().err
+
+
+def test_bucket_quantile_follows_prometheus_and_stays_within_one_bucket():
+    from lendlab.serving.metrics import LATENCY_BUCKETS, ServiceMetrics
+
+    m = ServiceMetrics()
+    before = rp.histogram_buckets(m.exposition().decode(), outcome="ok")
+    values = np.random.default_rng(5).lognormal(np.log(0.008), 0.6, 5_000)
+    for v in values:
+        m.request_duration.labels(route="/v1/decisions", outcome="ok").observe(v)
+    m.request_duration.labels(route="/v1/decisions", outcome="error").observe(9.0)
+    after = rp.histogram_buckets(m.exposition().decode(), outcome="ok")
+    assert after[np.inf] - before.get(np.inf, 0) == 5_000  # the error series is left out
+    edges = [0.0, *LATENCY_BUCKETS]
+    for q in (0.5, 0.95, 0.99):
+        est = rp.bucket_quantile(q, after, before)
+        exact = np.quantile(values, q, method="inverted_cdf")
+        k = np.searchsorted(LATENCY_BUCKETS, exact)  # the bucket holding the exact value
+        assert edges[k] <= est <= LATENCY_BUCKETS[k], (q, est, exact)
+    # Prometheus' corner cases: empty -> NaN, rank in +Inf -> highest finite edge
+    assert np.isnan(rp.bucket_quantile(0.99, after, after))
+    assert rp.bucket_quantile(0.99, {0.1: 0.0, np.inf: 10.0}) == 0.1
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        rp.bucket_quantile(99, after)
+    with pytest.raises(ValueError, match=r"\+Inf"):
+        rp.bucket_quantile(0.5, {0.1: 1.0})

@@ -1,0 +1,130 @@
+"""Reliability of the real service, measured by the open-loop replayer (issue 8, Reliability).
+
+* ``kill -9`` during load at 200 requests/s: every request that got a 2xx is in the decision
+  log after a restart, and ``PRAGMA integrity_check`` is ok (tests/unit/test_serving_process.py
+  does the same with closed-loop clients; here the load is open-loop at a fixed rate, so the
+  kill lands while requests keep arriving on schedule);
+* a dependency that hangs gives a fallback within the request budget, never a hung request
+  (max latency as the replayer sees it <= budget + slack; the client timeout is 2 s, so a
+  hung request would show as >= 2 s);
+* under a full bureau outage every request is answered within the SLO (0.1 s, server-side:
+  the service's histogram and the timings in its log) and flagged as fallback.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+from lendlab.serving import read_decisions, running
+from lendlab.serving.replay import bucket_quantile, histogram_buckets, replay
+from lendlab.serving.scenarios import get_scenario
+
+BUDGET_S = 0.080  # ServiceConfig.request_budget_ms
+SLO_S = 0.100
+#: What a loaded two-core box may add on top of the server's budget as the client sees it
+#: (scheduling, the client's own event loop). A hung request would take the 2 s timeout.
+CLIENT_SLACK_S = 0.300
+
+
+def _faults(svc, body: dict) -> None:
+    r = httpx.post(f"{svc.url}/admin/faults", json=body, headers=svc.headers(), timeout=5)
+    assert r.status_code == 200, r.text
+
+
+def _decided(url: str) -> float:
+    """``sum(lendlab_decisions_total)`` from /metrics (0 when it does not answer)."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    try:
+        text = httpx.get(f"{url}/metrics", timeout=1).text
+    except httpx.HTTPError:
+        return 0.0
+    return sum(
+        s.value
+        for f in text_string_to_metric_families(text)
+        if f.name == "lendlab_decisions"
+        for s in f.samples
+        if s.name == "lendlab_decisions_total"
+    )
+
+
+def test_kill_9_at_200_per_second_loses_no_acknowledged_decision(model_dir: Path, tmp_path):
+    db = tmp_path / "decisions.db"
+    box: dict = {}
+    with running(db=db, model_dir=model_dir, ready_timeout=120) as svc:
+
+        def load() -> None:
+            box["result"] = replay(svc.url, rate=200, duration=6.0, seed=5, timeout=2.0)
+
+        thread = threading.Thread(target=load)
+        thread.start()
+        deadline = time.monotonic() + 20
+        while _decided(svc.url) < 150 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        svc.kill()  # mid-load: the replayer keeps sending on schedule
+        thread.join(30)
+        assert not thread.is_alive(), "the replayer did not stop by itself"
+        assert svc.process.returncode == -9
+    result = box["result"]
+    frame = result.requests
+    acked = set(frame.loc[frame["status"].between(200, 299), "application_id"])
+    assert len(acked) >= 100, f"only {len(acked)} acknowledged before the kill: {result.report()}"
+    after_kill = frame["error"].isin(["connect", "disconnect"]).sum()
+    assert after_kill > 0, "no request failed: the kill did not land mid-load"
+
+    with running(db=db, model_dir=model_dir, ready_timeout=120) as svc:  # restart: WAL recovery
+        assert httpx.get(f"{svc.url}/readyz", timeout=5).status_code == 200
+    logged = set(read_decisions(db)["application_id"])
+    lost = sorted(acked - logged)
+    assert not lost, f"{len(lost)} acknowledged decision(s) missing after kill -9: {lost[:10]}"
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_a_hanging_bureau_falls_back_within_the_budget(service):
+    scen = get_scenario("bureau_hang", compress=True)  # hang from 1 s to 3 s of 4 s
+    result = replay(service.url, rate=50, scenario=scen, seed=6, admin_token=service.admin_token)
+    frame = result.requests
+    assert result.summary["errors"] == {}, result.report()
+    assert result.steps["status"].tolist() == ["200", "200", "200"]
+    hung = frame[(frame["scheduled_s"] >= 1.2) & (frame["scheduled_s"] < 2.9)]
+    assert len(hung) == 85
+    assert (hung["fallback"] == "manual_review").all(), hung["fallback"].value_counts()
+    assert (hung["decision"] == "review").all()
+    # never a hung request: the slowest answer, as the client saw it, is within the budget
+    assert result.summary["latency_sent_s"]["max"] <= BUDGET_S + CLIENT_SLACK_S, result.report()
+    # and server-side: the bureau call was cut at its 40 ms timeout
+    log = read_decisions(service.db).set_index("application_id").loc[hung["application_id"]]
+    assert (log["failed_dependencies"] == "bureau").all()
+    bureau_ms = [json.loads(t)["bureau"] for t in log["timings_json"]]
+    assert max(bureau_ms) <= 40 + 50, max(bureau_ms)
+    assert log["duration_ms"].max() <= 1000 * (BUDGET_S + 0.05), log["duration_ms"].max()
+
+
+def test_full_bureau_outage_answers_within_the_slo_and_flags_fallback(service):
+    _faults(service, {"reset": True, "bureau": {"outage": True}})
+    try:
+        before = histogram_buckets(httpx.get(f"{service.url}/metrics", timeout=5).text)
+        result = replay(service.url, rate=200, duration=2.0, seed=7)
+        after = histogram_buckets(httpx.get(f"{service.url}/metrics", timeout=5).text)
+    finally:
+        _faults(service, {"reset": True})
+    frame = result.requests
+    assert result.summary["errors"] == {}, result.report()
+    assert result.summary["ok"] == 400
+    assert (frame["fallback"] == "manual_review").all()
+    # server-side, from the service's own histogram: every request in the le=0.1 bucket
+    count = after[float("inf")] - before.get(float("inf"), 0)
+    within = after[SLO_S] - before.get(SLO_S, 0)
+    assert count == 400 and within == count, (within, count)
+    assert bucket_quantile(0.99, after, before) <= SLO_S
+    # and exactly, from the timings the log holds
+    log = read_decisions(service.db).set_index("application_id").loc[frame["application_id"]]
+    assert (log["failed_dependencies"] == "bureau").all()
+    assert log["duration_ms"].max() <= 1000 * SLO_S, log["duration_ms"].max()
