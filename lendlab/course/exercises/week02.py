@@ -494,9 +494,9 @@ class Q7(Question):
         "Fit a one-feature logistic regression from the challenger's log-odds to the outcome "
         "on the calibration split (never the test split: it must stay untouched to judge the "
         "fix), then apply it to the back-test's log-odds.",
-        "LogisticRegression().fit(X, y) with X = logit(calibrate['pd_challenger']) as one "
-        "column (.reshape(-1, 1)) and y = calibrate['defaulted']; then predict_proba on the "
-        "back-test's log-odds, column 1 (the probability of bad).",
+        "Steps: the lab's logit() of the calibration split's PDs as one column "
+        "(.reshape(-1, 1)); LogisticRegression().fit on that and the calibration outcomes; "
+        "predict_proba on the back-test's log-odds; keep the column of bad = 1.",
     )
     solution_code = """\
 platt = LogisticRegression().fit(
@@ -754,9 +754,8 @@ class Q9(Question):
         "AIR = the protected group's approval rate divided by the reference group's. The "
         "lender has no recorded group, only the proxy probability protected_proxy: weight each "
         "applicant by it. Approvals at the production cutoff, once per model.",
-        "metrics.adverse_impact_ratio(approved, weights=test['protected_proxy']) with approved "
-        "= metrics.approve(<the model's PD column>, cutoff=cutoff); a dict with the keys "
-        "'champion' and 'challenger'.",
+        "metrics.approve gives each model's approvals at cutoff; metrics.adverse_impact_ratio "
+        "turns them into the AIR with the proxy passed as weights=. One value per model.",
     )
     solution_code = """\
 air = {

@@ -4,7 +4,7 @@ The learner's world, as the lender's warehouse shows it on :data:`LABELS_AS_OF`
 (:func:`lendlab.world.observed`: booked loans, labels so far, no truth columns):
 
 * ``develop``: the 2025 vintage, the challenger's training loans. Their labels
-  (``bad_so_far``) are 24-36 months old, so part of the eventual bads still look good: the
+  (``bad_so_far``) are 23-35 months old, so part of the eventual bads still look good: the
   root cause of the lab's incident.
 * ``champion_develop``: the matured :data:`CHAMPION_VINTAGE` vintage the champion points
   scorecard (an older bureau-and-income card, :data:`CHAMPION_FEATURES`) was fitted on.
@@ -61,7 +61,7 @@ CHAMPION_FEATURES: tuple[str, ...] = tuple(
 #: The risk team's PD cutoff: approve when PD < 0.25.
 CUTOFF = 0.25
 
-#: The date the challenger's training job read its labels (the 2025 book is 24-36 months old);
+#: The date the challenger's training job read its labels (the 2025 book is 23-35 months on book);
 #: also the day the warehouse is read for the matured vintages.
 LABELS_AS_OF = "2027-12-31"
 
