@@ -624,6 +624,7 @@ async def areplay(
         gc.collect()
         gc.freeze()
         frozen = True
+        cpu0 = time.process_time()
         t0 = time.perf_counter() + _LEAD_S
         wall0 = time.time() + _LEAD_S
         steps_task = asyncio.create_task(
@@ -649,6 +650,7 @@ async def areplay(
             await asyncio.wait({steps_task}, timeout=remaining)
         steps_task.cancel()
         elapsed = max(float(np.nanmax(done)) if np.isfinite(done).any() else 0.0, duration)
+        client_cpu = time.process_time() - cpu0
     finally:
         if frozen:
             gc.unfreeze()
@@ -698,7 +700,7 @@ async def areplay(
         seed=seed,
         requests=frame,
         steps=steps,
-        summary=_summary(frame, elapsed),
+        summary={**_summary(frame, elapsed), "client_cpu_s": client_cpu},
         fault_records=plan.fault_records,
     )
 
@@ -776,7 +778,8 @@ def replay(
     -------
     ReplayResult
         ``.requests`` (one row per request), ``.steps``, ``.summary``, ``.report()``,
-        ``.save(path)``.
+        ``.save(path)``. The summary's ``client_cpu_s`` is this process's CPU time during
+        the run (the replayer's own cost, beside the server's).
 
     Examples
     --------

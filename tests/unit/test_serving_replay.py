@@ -395,3 +395,23 @@ def test_bucket_quantile_follows_prometheus_and_stays_within_one_bucket():
         rp.bucket_quantile(99, after)
     with pytest.raises(ValueError, match=r"\+Inf"):
         rp.bucket_quantile(0.5, {0.1: 1.0})
+
+
+def test_bench_service_quick_smoke(capsys):
+    """benchmarks/bench_service.py runs end to end at smoke sizes (timings are not asserted)."""
+    import importlib.util
+
+    script = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_service.py"
+    spec = importlib.util.spec_from_file_location("bench_service", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    out = module.main(["--quick"])
+    text = capsys.readouterr().out
+    assert "healthy" in text and "outage" in text and "/metrics scrape median" in text
+    healthy, outage = out["healthy"], out["outage"]
+    assert healthy["ok"] + healthy["errors"] == healthy["scheduled"] == 300
+    assert healthy["logged"] >= healthy["ok"]  # every 2xx is in the log
+    assert healthy["server_hist_count"] >= healthy["ok"]
+    assert outage["fallback"] == outage["ok"] > 0  # every outage answer flagged as fallback
+    assert 0 < out["scrape_median_s"] < 5
+    assert set(out["checks"]) >= {"server_p99_hist<=25ms", "client_p99<=50ms", "scrape<50ms"}
