@@ -219,6 +219,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         f"{'s_cpu':>7s}{'c_cpu':>7s}{'fallbk':>7s}"
     )
     print(_row("healthy", healthy))
+    frame = healthy["result"].requests
+    window = frame["scheduled_s"] // 5 * 5
+    by = frame.groupby(window)["latency_s"].quantile(0.99, interpolation="higher")
+    out["healthy_client_p99_by_5s"] = {float(k): float(v) for k, v in by.items()}
+    print(
+        "  healthy client p99 by 5 s window: "
+        + " ".join(f"{k:g}s:{v * 1000:.0f}" for k, v in by.items())
+    )
     for m in knee_runs:
         print(_row("knee" + ("" if m["fits"] else "*"), m))
     print(_row("outage", outage))
