@@ -1,0 +1,41 @@
+"""Rollout: replay comparison and canary analysis against technical and business guardrails.
+
+* :func:`compare` (``lendlab.rollout.compare``) - two model versions on the same historical
+  applications: latency, score differences, decision flips by segment and by reason code,
+  approval-rate and AIR deltas, expected bad rate among approved; a :class:`Comparison`.
+* :func:`judge_metric` / :func:`score_run` (``lendlab.rollout.judge``) - a Mann-Whitney judge
+  in the style of Kayenta: Pass / High / Low / Nodata per metric, a score out of 100.
+* :class:`Guardrails` (``lendlab.rollout.guardrails``) - every tolerance and minimum, with
+  documented defaults, loadable from JSON or TOML.
+* :func:`analyze` (``lendlab.rollout.analyze``) - canary vs baseline decisions: a
+  :class:`Verdict` of promote / hold / rollback with one line per guardrail.
+
+Dependencies point one way: serving -> rollout -> response.
+
+Example
+-------
+>>> from lendlab import rollout
+>>> rollout.Guardrails().pass_score, rollout.Guardrails().marginal_score
+(95.0, 75.0)
+"""
+
+from lendlab.rollout.analyze import Verdict, analyze, arm_decisions
+from lendlab.rollout.compare import Comparison, compare, decide_vectorised, score_batch
+from lendlab.rollout.guardrails import Guardrails, load_guardrails
+from lendlab.rollout.judge import MetricJudgement, judge_metric, mann_whitney_shift, score_run
+
+__all__ = [
+    "Comparison",
+    "Guardrails",
+    "MetricJudgement",
+    "Verdict",
+    "analyze",
+    "arm_decisions",
+    "compare",
+    "decide_vectorised",
+    "judge_metric",
+    "load_guardrails",
+    "mann_whitney_shift",
+    "score_batch",
+    "score_run",
+]
