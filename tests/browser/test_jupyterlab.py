@@ -10,8 +10,9 @@ settings cannot change what the test sees, and the test leaves nothing in ``~/.j
 It asserts what a learner sees: the notebook open in a tab, its first heading drawn, and the
 kernel ``Python (lendlab)`` connected and idle in the notebook toolbar and status bar; the REST
 API confirms that the kernel started for that notebook is the ``lendlab`` kernelspec
-(registered inside .venv by ``./bootstrap``). Bounded: well under 60 s; the server and every
-kernel it started are killed in ``finally``.
+(registered inside .venv by ``./bootstrap``). Bounded: the server gets 20 s to start and the
+page 35 s to show the idle kernel (about 15 s in all on an idle two-core machine); the server
+and every kernel it started are killed in ``finally``.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -38,6 +38,9 @@ VENV_BIN = Path(sys.executable).parent  # the .venv the tests run in (./bootstra
 NOTEBOOK = "week01_classification_metrics.ipynb"
 TITLE = "Week 1 — Classification metrics for lending decisions"
 KERNEL, DISPLAY_NAME = "lendlab", "Python (lendlab)"
+
+# a hard stop if something hangs anyway (start 20 s + renders 35 s + shutdown bound the test)
+pytestmark = pytest.mark.timeout(90)
 
 
 def lab_command(notebook_dir: Path, port: int, token: str) -> list[str]:
@@ -121,7 +124,7 @@ def jupyterlab(tmp_path: Path) -> Iterator[tuple[str, str, subprocess.Popen]]:
     try:
         try:
             wait_for_http(
-                f"{base}/api/status?token={token}", timeout=30, alive=lambda: proc.poll() is None
+                f"{base}/api/status?token={token}", timeout=20, alive=lambda: proc.poll() is None
             )
         except (TimeoutError, RuntimeError) as exc:
             log.flush()
@@ -147,7 +150,6 @@ def test_week1_lab_opens_on_the_lendlab_kernel(
     chromium: str, jupyterlab: tuple[str, str, subprocess.Popen], shots: Path
 ) -> None:
     base, token, _ = jupyterlab
-    started = time.monotonic()
     url = f"{base}/lab/tree/{NOTEBOOK}?token={token}"
 
     def kernel_idle(page: Page) -> bool:
@@ -156,8 +158,8 @@ def test_week1_lab_opens_on_the_lendlab_kernel(
     page = render_until(
         url,
         kernel_idle,
-        budgets=(5_000, 15_000, 30_000),
-        deadline=45,
+        budgets=(15_000, 30_000),
+        deadline=35,
         screenshot=shots / "jupyterlab_week01.png",
         chromium=chromium,
     )
@@ -190,4 +192,3 @@ def test_week1_lab_opens_on_the_lendlab_kernel(
 
     stats = screenshot_stats(page.screenshot)
     assert not stats.blank, f"screenshot looks blank: {stats}"
-    assert time.monotonic() - started < 50
