@@ -19,7 +19,8 @@ two:
 Scoring: for each signal of a hypothesis whose state is known, a match counts 1, ``moderate``
 (half-way between flat and a move) counts 0.5 against any expectation, anything else 0;
 ``score`` is the mean over the known signals and ``coverage`` the share of the signature that
-could be measured. Hypotheses are ranked by score, then by how many *moving* signals matched
+could be measured. Hypotheses that explain something (a signal they expect to move did
+move) rank first, then by score, then by how many *moving* signals matched
 (a fault confirmed by things that moved beats one confirmed only by things that stayed flat),
 then by the number of signals matched, then by name.
 
@@ -473,7 +474,9 @@ def rank_faults(signals: pd.DataFrame | Mapping[str, str]) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Indexed by hypothesis, best first: ``score`` (0..1), ``matched``, ``moving_matched``,
+        Indexed by hypothesis, best first: ``explains`` (a signal its signature expects to
+        move did move; hypotheses that explain something rank first), ``score`` (0..1),
+        ``matched``, ``moving_matched``,
         ``measured``, ``coverage``, ``heading``, ``in_catalogue``, ``matches`` and
         ``mismatches`` (text: ``signal expected/measured``).
 
@@ -499,9 +502,14 @@ def rank_faults(signals: pd.DataFrame | Mapping[str, str]) -> pd.DataFrame:
             if expected != "flat":
                 moving += credit
             (good if credit == 1.0 else bad).append(f"{signal} {expected}/{state}")
+        explains = any(
+            expected != "flat" and _credit(expected, states.get(signal, "unknown")) == 1.0
+            for signal, expected in signature.items()
+        )
         rows.append(
             {
                 "hypothesis": name,
+                "explains": explains,
                 "score": matched / measured if measured else 0.0,
                 "matched": matched,
                 "moving_matched": moving,
@@ -516,8 +524,8 @@ def rank_faults(signals: pd.DataFrame | Mapping[str, str]) -> pd.DataFrame:
     frame = pd.DataFrame(rows).set_index("hypothesis")
     frame["_name"] = frame.index
     frame = frame.sort_values(
-        ["score", "moving_matched", "matched", "_name"],
-        ascending=[False, False, False, True],
+        ["explains", "score", "moving_matched", "matched", "_name"],
+        ascending=[False, False, False, False, True],
         kind="mergesort",
     )
     return frame.drop(columns="_name")
