@@ -57,6 +57,7 @@ __all__ = [
     "CANARY_COLUMNS",
     "CANARY_TOLERANCES",
     "NOTICED_AFTER",
+    "MIN_SLICE_ROWS",
     "nightly_partitions",
     "release",
     "contract_gate",
@@ -81,8 +82,10 @@ CANARY_COLUMNS: tuple[str, ...] = (
 #: * ``psi``: PSI per column above this fails (0.25, the folklore "significant" line,
 #:   :data:`lendlab.drift.PSI_SIGNIFICANT`; reference deciles, missing values a bin of their
 #:   own). Two healthy nights of ~2,000 applications differ by a PSI of about 0.01.
-#: * ``null_share``: a column's null share may move by at most 5 points (unverified income is
-#:   ~32% null every night; two nights' shares differ by ~1.5 points from noise alone).
+#: * ``psi`` also applies per channel slice (``slice_by``), see :func:`canary`.
+#: * ``null_share``: a column's null share may move by at most 10 points (unverified income is
+#:   ~30% null, and moves by up to ~6 points between a Sunday and a Monday: the channel mix
+#:   changes with the weekday).
 #: * ``spike_share``: the share of a continuous column's single most common value may grow by
 #:   at most 5 points (a default fill piles rows on one value; discrete columns such as term or
 #:   inquiries always have a big mode, so only columns with more than 50 distinct values count).
@@ -93,7 +96,7 @@ CANARY_COLUMNS: tuple[str, ...] = (
 #:   income verification joined may fall by at most 2 points against the last good night.
 CANARY_TOLERANCES: dict[str, Any] = {
     "psi": 0.25,
-    "null_share": 0.05,
+    "null_share": 0.10,
     "spike_share": 0.05,
     "row_ratio": (0.6, 1.6),
     "join_coverage": 0.02,
@@ -102,6 +105,9 @@ CANARY_TOLERANCES: dict[str, Any] = {
 #: drift in the weekly review, or a broker complains): an assumption, change it per lender.
 NOTICED_AFTER = 5
 _SPIKE_MIN_DISTINCT = 50
+#: Smallest slice (rows on each night) the canary computes a PSI for: at 300 rows a healthy
+#: slice's decile PSI is about 0.06, well under the 0.25 tolerance.
+MIN_SLICE_ROWS = 300
 _CHECK_COLUMNS = ["check", "column", "observed", "reference", "tolerance", "passed", "reason"]
 
 
@@ -506,6 +512,36 @@ def _coverage(features: pd.DataFrame, applications: pd.DataFrame | None) -> floa
     return float(ids.isin(joined).mean()) if len(ids) else 0.0
 
 
+def _psi(ref: pd.Series, cur: pd.Series) -> float:
+    if ref.isna().all():
+        return 0.0 if cur.isna().all() else float("inf")
+    if cur.isna().all():
+        return float("inf")
+    return drift.psi(ref, cur, nan_policy="bin")
+
+
+def _slices(
+    features: pd.DataFrame, last_good: pd.DataFrame, slice_by: str | None
+) -> dict[str, tuple[pd.DataFrame, pd.DataFrame]]:
+    """``{"channel=web": (last good rows, tonight's rows)}`` for slices big enough on both."""
+    if slice_by is None:
+        return {}
+    if not isinstance(slice_by, str):
+        raise TypeError(f"slice_by={slice_by!r} must be a column name or None")
+    if slice_by not in features or slice_by not in last_good:
+        raise ValueError(f"slice_by={slice_by!r} is not a column of both partitions")
+    out = {}
+    ref_key, cur_key = last_good[slice_by].astype(str), features[slice_by].astype(str)
+    for level in sorted(set(ref_key) & set(cur_key)):
+        ref_s, cur_s = (
+            last_good[(ref_key == level).to_numpy()],
+            features[(cur_key == level).to_numpy()],
+        )
+        if min(len(ref_s), len(cur_s)) >= MIN_SLICE_ROWS:
+            out[f"{slice_by}={level}"] = (ref_s, cur_s)
+    return out
+
+
 def _spike(series: pd.Series) -> float:
     values = series.dropna()
     if values.empty:
@@ -520,12 +556,14 @@ def canary(
     applications: pd.DataFrame | None = None,
     last_good_applications: pd.DataFrame | None = None,
     columns: Sequence[str] = CANARY_COLUMNS,
+    slice_by: str | None = "channel",
     tolerances: Mapping[str, Any] | None = None,
 ) -> GateResult:
     """Gate (b): compare tonight's partition with the last good one, check by check.
 
     Checks (tolerances in :data:`CANARY_TOLERANCES`, which documents why each is what it is):
-    ``psi`` per column (:func:`lendlab.drift.psi`, reference deciles, NaN as its own bin),
+    ``psi`` per column, on the whole partition and per ``slice_by`` value
+    (:func:`lendlab.drift.psi`, reference deciles, NaN as its own bin),
     ``null_share`` and ``spike_share`` deltas per column, ``row_ratio`` (rows tonight / rows
     last good) and ``join_coverage`` (share of the night's applications that reach the
     partition with a verification joined; pass the raw ``applications`` so dropped rows count).
@@ -538,6 +576,11 @@ def canary(
         The raw applications of each night (for join coverage); without them coverage is
         measured over the partition's own rows, which cannot see dropped rows.
     columns : sequence of str, default :data:`CANARY_COLUMNS`
+    slice_by : str or None, default "channel"
+        PSI is also computed per value of this column (a one-channel bug is diluted in the
+        whole partition: a partner sending monthly income moves the partition's income PSI to
+        only ~0.2). Slices with fewer than :data:`MIN_SLICE_ROWS` rows on either night are
+        skipped (too noisy). None: whole partition only.
     tolerances : dict, optional
         Overrides of :data:`CANARY_TOLERANCES`.
 
@@ -569,6 +612,7 @@ def canary(
     if missing:
         raise ValueError(f"column(s) {missing} missing from a partition; pass columns=[...]")
     tol = _tolerances(tolerances)
+    slices = _slices(features, last_good, slice_by)
     rows = []
 
     def add(check: str, column: str, obs: float, ref: float, limit: Any, ok: bool, why: str):
@@ -576,12 +620,7 @@ def canary(
 
     for col in columns:
         ref, cur = last_good[col], features[col]
-        if ref.isna().all():
-            value = 0.0 if cur.isna().all() else float("inf")
-        elif cur.isna().all():
-            value = float("inf")
-        else:
-            value = drift.psi(ref, cur, nan_policy="bin")
+        value = _psi(ref, cur)
         add(
             "psi",
             col,
@@ -591,6 +630,17 @@ def canary(
             value <= tol["psi"],
             f"{col}: PSI {value:.3f} > {tol['psi']}",
         )
+        for level, (ref_s, cur_s) in slices.items():
+            value = _psi(ref_s[col], cur_s[col])
+            add(
+                "psi",
+                f"{col}[{level}]",
+                value,
+                0.0,
+                tol["psi"],
+                value <= tol["psi"],
+                f"{col} in {level}: PSI {value:.3f} > {tol['psi']}",
+            )
         n_ref, n_cur = float(ref.isna().mean()), float(cur.isna().mean())
         add(
             "null_share",
