@@ -51,7 +51,7 @@ import time
 import uuid
 from collections.abc import Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -61,7 +61,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from lendlab.models import (
     POLICY_RULES,
@@ -76,6 +76,7 @@ from lendlab.serving.config import DEPENDENCIES, DependencyKnobs, ServiceConfig
 from lendlab.serving.dependencies import RETURNS, DependencyError, SimulatedDependency
 from lendlab.serving.metrics import ServiceMetrics
 from lendlab.serving.registry import ModelEntry, ModelRegistry
+from lendlab.serving.rollout_modes import ShadowRunner, artifact_path, assign_arm
 from lendlab.serving.schemas import (
     Application,
     DecisionResponse,
@@ -94,7 +95,7 @@ ADMIN_TOKEN_ENV = "LENDLAB_ADMIN_TOKEN"
 DECISIONS_ROUTE = "/v1/decisions"
 _ROUTES = frozenset(
     {DECISIONS_ROUTE, "/metrics", "/healthz", "/readyz", "/admin/model", "/admin/cutoff",
-     "/admin/faults", "/openapi.json", "/docs"}
+     "/admin/faults", "/admin/rollout", "/openapi.json", "/docs"}
 )  # fmt: skip
 _DRAIN_LIMIT = 16 * 1024 * 1024  # past this a too-large body is not drained any further
 _RESERVE_S = 0.015  # budget kept for the model and the commit after the dependencies
@@ -103,9 +104,31 @@ _INTS = {c for c, spec in COLUMNS.items() if spec.dtype == "int64"}
 
 
 # -- state and dependencies (Depends) --------------------------------------------------------
+def _explainer_for(registry: ModelRegistry, entry: ModelEntry) -> Scorecard | None:
+    """Reasons come from a scorecard: the model itself, else the champion scorecard."""
+    if isinstance(entry.model, Scorecard):
+        return entry.model
+    champion = registry.models.get(registry.aliases.get("champion", ""))
+    return (
+        champion.model if champion is not None and isinstance(champion.model, Scorecard) else None
+    )
+
+
+class RolloutError(ValueError):
+    """A rollout change that cannot be made now (answered 409 with the reason)."""
+
+
 @dataclass
 class ServiceState:
-    """What the handlers share: config, models, store, metrics, dependencies, admin token."""
+    """What the handlers share: config, models, store, metrics, dependencies, admin token.
+
+    Rollout (issue 9): ``active`` is the live primary model; in blue-green mode it sits in
+    the ``live`` slot of ``slots`` and ``arm`` is that slot's colour, else ``arm`` is
+    ``"primary"``. ``history`` holds the versions served before (``rollback`` returns to the
+    last). ``canary`` takes ``canary_share`` of the applications (by
+    :func:`~lendlab.serving.rollout_modes.assign_arm`); ``shadow`` scores a second model off
+    the request path.
+    """
 
     config: ServiceConfig
     registry: ModelRegistry
@@ -116,21 +139,146 @@ class ServiceState:
     metrics: ServiceMetrics
     dependencies: dict[str, SimulatedDependency]
     admin_token: str | None
+    history: list[str] = field(default_factory=list)
+    slots: dict[str, str | None] = field(default_factory=lambda: {"blue": None, "green": None})
+    live: str = "blue"
+    canary: ModelEntry | None = None
+    canary_explainer: Scorecard | None = None
+    canary_share: float = 0.0
+    shadow: ShadowRunner | None = None
 
-    def activate(self, name: str) -> ModelEntry:
-        """Serve the model named by alias or version; reasons come from a scorecard."""
-        entry = self.registry.resolve(name)
+    @property
+    def arm(self) -> str:
+        """The primary's arm: ``"primary"``, or the live colour in blue-green mode."""
+        return self.live if self.config.blue_green else "primary"
+
+    def _serve(self, entry: ModelEntry, name: str) -> ModelEntry:
         entry.columns = _model_columns(entry.model)
         self.active = entry
         self.alias = name if name in self.registry.aliases else self.registry.alias_of(name)
-        if isinstance(entry.model, Scorecard):
-            self.explainer = entry.model
-        else:  # a tree has no per-feature points: the champion scorecard explains declines
-            champion = self.registry.models.get(self.registry.aliases.get("champion", ""))
-            ok = champion is not None and isinstance(champion.model, Scorecard)
-            self.explainer = champion.model if ok else None
+        self.explainer = _explainer_for(self.registry, entry)
         self.metrics.set_model(entry.version, entry.sha256, self.alias, entry.score_shares)
+        self._publish()
         return entry
+
+    def _publish(self) -> None:
+        arms = {self.arm: self.active.version}
+        if self.canary is not None:
+            arms["canary"] = self.canary.version
+        if self.shadow is not None:
+            arms["shadow"] = self.shadow.version
+        self.metrics.set_arms(arms)
+
+    def activate(self, name: str) -> ModelEntry:
+        """Serve the model named by alias or version; reasons come from a scorecard.
+
+        The version served before goes on ``history``. In blue-green mode the new version is
+        deployed to the idle slot, which then goes live (the old slot stays for rollback).
+        """
+        entry = self.registry.resolve(name)
+        previous = getattr(self, "active", None)
+        if previous is not None and previous.version != entry.version:
+            self.history.append(previous.version)
+            if self.config.blue_green:
+                idle = "green" if self.live == "blue" else "blue"
+                self.slots[idle] = entry.version
+                self.live = idle
+        elif self.config.blue_green:
+            self.slots[self.live] = entry.version
+        return self._serve(entry, name)
+
+    def rollback(self) -> ModelEntry:
+        """Return to the version served before the last switch (blue-green: flip back)."""
+        if not self.history:
+            raise RolloutError(
+                f"nothing to roll back to: {self.active.version} is the first version served"
+            )
+        version = self.history.pop()
+        entry = self.registry.resolve(version)
+        if self.config.blue_green:
+            idle = "green" if self.live == "blue" else "blue"
+            self.slots[idle] = version
+            self.live = idle
+        return self._serve(entry, version)
+
+    def set_canary(self, name: str | None, share: float | None = None) -> None:
+        """Route ``share`` of the applications to model ``name`` (None stops the canary)."""
+        if name is None:
+            self.canary, self.canary_explainer, self.canary_share = None, None, 0.0
+        else:
+            entry = self.registry.resolve(name)
+            entry.columns = _model_columns(entry.model)
+            self.canary = entry
+            self.canary_explainer = _explainer_for(self.registry, entry)
+            self.metrics.set_reference(entry.version, entry.score_shares)
+            if share is None:
+                share = self.canary_share or self.config.canary_share
+        if share is not None:
+            if not 0.0 <= float(share) <= 1.0:
+                raise ValueError(f"canary_share must be in [0, 1], got {share}")
+            self.canary_share = float(share)
+        self._publish()
+
+    def set_shadow(self, name: str | None) -> None:
+        """Score model ``name`` in shadow (None stops it); the old shadow worker is stopped."""
+        entry = self.registry.resolve(name) if name is not None else None
+        old, self.shadow = self.shadow, None
+        if old is not None:
+            old.close()
+        if entry is not None:
+            cfg = self.config
+            explainer = _explainer_for(self.registry, entry)
+            explainer_path = None
+            if explainer is not None and explainer is not entry.model:
+                champion = self.registry.resolve("champion")
+                explainer_path = artifact_path(self.registry.folder, champion.sidecar)
+            dropped = self.metrics.shadow_dropped.labels(model_version=entry.version)
+            results = self.metrics.shadow_decisions
+            self.shadow = ShadowRunner(
+                version=entry.version,
+                sha256=entry.sha256,
+                model_path=artifact_path(self.registry.folder, entry.sidecar),
+                explainer_path=explainer_path,
+                sink=self.store.submit_shadow,
+                params=lambda: {
+                    "cutoff": self.config.cutoff,
+                    "review_margin": self.config.review_margin,
+                },
+                on_drop=dropped.inc,
+                on_result=lambda status: results.labels(
+                    model_version=entry.version, status=status
+                ).inc(),
+                queue_max=cfg.shadow_queue_max,
+                timeout_s=cfg.shadow_timeout_ms / 1000.0,
+                batch_max=cfg.shadow_batch_max,
+            )
+        self._publish()
+
+    def route(self, application_id: int) -> tuple[str, ModelEntry, Scorecard | None]:
+        """The arm, model and explainer that decide ``application_id``."""
+        if self.canary is not None and self.canary_share > 0:
+            if (
+                assign_arm(application_id, share=self.canary_share, salt=self.config.canary_salt)
+                == "canary"
+            ):
+                return "canary", self.canary, self.canary_explainer
+        return self.arm, self.active, self.explainer
+
+    def rollout(self) -> dict[str, Any]:
+        """The rollout now in force (``GET /admin/rollout``)."""
+        return {
+            "arm": self.arm,
+            "model_version": self.active.version,
+            "alias": self.alias,
+            "blue_green": self.config.blue_green,
+            "slots": dict(self.slots) if self.config.blue_green else None,
+            "live": self.live if self.config.blue_green else None,
+            "history": list(self.history),
+            "canary": None if self.canary is None else self.canary.version,
+            "canary_share": self.canary_share,
+            "canary_salt": self.config.canary_salt,
+            "shadow": None if self.shadow is None else self.shadow.stats(),
+        }
 
 
 def get_state(request: Request) -> ServiceState:
@@ -203,48 +351,144 @@ _CATEGORY_DTYPES = {c: pd.CategoricalDtype(list(levels)) for c, levels in CATEGO
 _KNOCKOUT_COLUMNS = tuple(rule[0] for rule in POLICY_RULES)
 
 
-def _frame(served: dict[str, Any], columns: Sequence[str]) -> pd.DataFrame:
-    """One row of ``columns`` in the world's dtypes (numbers float/int with NaN for missing,
+def _frame_rows(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> pd.DataFrame:
+    """Rows of ``columns`` in the world's dtypes (numbers float/int with NaN for missing,
     categories as categorical with the world's levels), as the models were trained on."""
     data: dict[str, Any] = {}
     for col in columns:
-        value = served.get(col)
+        values = [row.get(col) for row in rows]
         if col in _CATEGORY_DTYPES:
             dtype = _CATEGORY_DTYPES[col]
-            code = dtype.categories.get_loc(value) if value is not None else -1
-            data[col] = pd.Categorical.from_codes([code], dtype=dtype)
-        elif col in _INTS and value is not None:
-            data[col] = np.array([value], dtype=np.int64)
+            codes = [dtype.categories.get_loc(v) if v is not None else -1 for v in values]
+            data[col] = pd.Categorical.from_codes(codes, dtype=dtype)
+        elif col in _INTS and all(v is not None for v in values):
+            data[col] = np.array(values, dtype=np.int64)
         elif col in _NUMERIC:
-            data[col] = np.array([np.nan if value is None else value], dtype=float)
+            data[col] = np.array([np.nan if v is None else v for v in values], dtype=float)
         else:
-            data[col] = [value]
+            data[col] = values
     return pd.DataFrame(data)
 
 
-def _model_columns(model: Any) -> tuple[str, ...]:
-    """The raw columns a model and the knock-out rules read (derived features' inputs too)."""
+def _frame(served: dict[str, Any], columns: Sequence[str]) -> pd.DataFrame:
+    """One row of ``columns`` (see :func:`_frame_rows`)."""
+    return _frame_rows([served], columns)
+
+
+def model_columns(model: Any) -> tuple[str, ...]:
+    """The raw columns a model and the knock-out rules read (derived features' inputs too).
+
+    Examples
+    --------
+    >>> from lendlab.models import Scorecard
+    >>> model_columns(Scorecard(features=["fico", "dti"]))
+    ('fico', 'dti', 'inquiries_6m')
+    """
     wanted = list(_KNOCKOUT_COLUMNS)
     for f in model_features(model):
         wanted.extend(DERIVED_FEATURES.get(f, (f,)))
     return tuple(dict.fromkeys(c for c in wanted if c in SNAPSHOT_COLUMNS))
 
 
-def _knockout_reasons(passes: np.ndarray, X: pd.DataFrame) -> list[str]:
+_model_columns = model_columns
+
+
+def _knockout_reasons(passes: np.ndarray, X: pd.DataFrame, i: int = 0) -> list[str]:
     """The adverse-action text of each failed knock-out rule (:data:`POLICY_RULES`' wording)."""
     out = []
     for j, (column, _, key, fail_text, missing_text) in enumerate(POLICY_RULES):
         if not passes[j]:
-            missing = bool(pd.isna(X[column].iloc[0]))
+            missing = bool(pd.isna(X[column].iloc[i]))
             out.append(missing_text if missing else fail_text.format(threshold=POLICY[key]))
     return out
 
 
-def _reasons_list(frame: pd.DataFrame) -> list[str]:
-    row = frame.iloc[0]
-    return [str(row[c]) for c in frame.columns if c.startswith("reason_") and pd.notna(row[c])][
-        : len(REASON_COLUMNS)
-    ]
+def score_applications(
+    model: Any,
+    explainer: Any,
+    served: Sequence[dict[str, Any]],
+    columns: Sequence[str],
+    *,
+    cutoff: float,
+    review_margin: float,
+) -> list[dict[str, Any]]:
+    """Decide applications with a model: knock-out rules, PD against the band, reasons.
+
+    The model path of ``POST /v1/decisions`` (healthy dependencies), for one row or a batch
+    (the shadow worker scores batches with it).
+
+    Parameters
+    ----------
+    model : PDModel
+    explainer : Scorecard or None
+        Gives the reasons for a model decline (None: declines without model reasons).
+    served : sequence of dict
+        The applications as served (world column names, dependency fields filled in).
+    columns : sequence of str
+        :func:`model_columns` of ``model``.
+    cutoff, review_margin : float
+        Approve below ``cutoff - review_margin``, review up to ``cutoff + review_margin``.
+
+    Returns
+    -------
+    list of dict
+        Per application: ``pd``, ``score``, ``decision`` and ``reason_1`` .. ``reason_4``.
+
+    Examples
+    --------
+    >>> from lendlab.serving.schemas import example_application
+    >>> class Flat:  # a PD model that says 5 % for everyone
+    ...     features, version, pdo, base_score, base_odds = ["fico"], "flat-1", 20, 600, 50
+    ...     def predict_pd(self, X):
+    ...         return np.full(len(X), 0.05)
+    >>> rows = [example_application(1), {**example_application(2), "fico": 600}]
+    >>> out = score_applications(Flat(), None, rows, model_columns(Flat()),
+    ...                          cutoff=0.2, review_margin=0.02)
+    >>> [(r["decision"], r["score"], r["reason_1"]) for r in out]
+    [('approve', 572, None), ('decline', 572, 'Credit score below our minimum of 660')]
+    """
+    X = _frame_rows(served, columns)
+    p = np.round(np.asarray(model.predict_pd(X), dtype=float), 6)
+    if p.shape != (len(served),) or not np.all(np.isfinite(p)):
+        raise ValueError(
+            f"model {getattr(model, 'version', '?')} returned PDs of shape {p.shape} with "
+            "non-finite values or the wrong length; it must return one finite PD per row"
+        )
+    scale = model_scaling(model)
+    scores = np.rint(pd_to_score(np.clip(p, 1e-6, 1 - 1e-6), **scale)).astype(np.int64)
+    passes = passes_knockout(X, by_rule=True)
+    out: list[dict[str, Any]] = []
+    explain: list[int] = []
+    for i in range(len(served)):
+        reasons: list[str] = []
+        if not bool(passes[i].all()):
+            decision = "decline"
+            reasons = _knockout_reasons(passes[i], X, i)
+        elif p[i] < cutoff - review_margin:
+            decision = "approve"
+        elif p[i] < cutoff + review_margin:
+            decision = "review"
+        else:
+            decision = "decline"
+            explain.append(i)
+        row = {"pd": float(p[i]), "score": int(scores[i]), "decision": decision}
+        row.update({c: (reasons[k] if k < len(reasons) else None)
+                    for k, c in enumerate(REASON_COLUMNS)})  # fmt: skip
+        out.append(row)
+    if explain and explainer is not None:
+        if explainer is model:
+            why = X.iloc[explain].reset_index(drop=True)
+        else:
+            why = _frame_rows([served[i] for i in explain], SNAPSHOT_COLUMNS)
+        codes = reason_codes(explainer, why)
+        for k, i in enumerate(explain):
+            one = codes.iloc[k]
+            got = [
+                str(one[c]) for c in codes.columns if c.startswith("reason_") and pd.notna(one[c])
+            ]
+            for n, c in enumerate(REASON_COLUMNS):
+                out[i][c] = got[n] if n < len(got) else None
+    return out
 
 
 async def _call(
@@ -298,6 +542,7 @@ def _replay(row: dict[str, Any]) -> dict[str, Any]:
         fallback=row["fallback"] or False,
         failed_dependencies=failed.split(",") if failed else [],
         timings=json.loads(row["timings_json"] or "{}"),
+        arm=row.get("arm") or "primary",
         replay=True,
     ).model_dump()
 
@@ -451,18 +696,18 @@ async def _decide(
             served.update({k: v for k, v in fields.items() if k in RETURNS[name]})
     timer.lap("dependencies")
 
-    entry = state.active
+    arm, entry, explainer = state.route(app_.application_id)
     model = entry.model
-    X = _frame(served, entry.columns)
     missing = [f for f in model_features(model) if f in served and served[f] is None]
     reasons: list[str] = []
     p: float | None = None
     score: int | None = None
     fallback: str | None = None
-    passes = passes_knockout(X, by_rule=True)[0]
     if failed:
         fallback = cfg.fallback
         if fallback == "rules":  # the knock-out rules on what we have: missing fails a rule
+            X = _frame(served, entry.columns)
+            passes = passes_knockout(X, by_rule=True)[0]
             decision = "approve" if bool(passes.all()) else "decline"
             reasons = _knockout_reasons(passes, X)
             decided_by = "rules-policy"
@@ -470,21 +715,12 @@ async def _decide(
             decision, decided_by = "review", "manual-review"
     else:
         decided_by = entry.version
-        p = round(float(np.asarray(model.predict_pd(X), dtype=float)[0]), 6)
-        scale = model_scaling(model)
-        score = int(np.rint(pd_to_score(np.clip([p], 1e-6, 1 - 1e-6), **scale))[0])
-        if not bool(passes.all()):
-            decision = "decline"
-            reasons = _knockout_reasons(passes, X)
-        elif p < cfg.cutoff - cfg.review_margin:
-            decision = "approve"
-        elif p < cfg.cutoff + cfg.review_margin:
-            decision = "review"
-        else:
-            decision = "decline"
-            if state.explainer is not None:
-                why = X if state.explainer is model else _frame(served, SNAPSHOT_COLUMNS)
-                reasons = _reasons_list(reason_codes(state.explainer, why))
+        (out,) = score_applications(
+            model, explainer, [served], entry.columns,
+            cutoff=cfg.cutoff, review_margin=cfg.review_margin,
+        )  # fmt: skip
+        p, score, decision = out["pd"], out["score"], out["decision"]
+        reasons = [out[c] for c in REASON_COLUMNS if out[c] is not None]
     timer.lap("model")
 
     row: dict[str, Any] = {
@@ -505,6 +741,7 @@ async def _decide(
         "payload_sha256": payload_sha,
         "input_json": canonical,
         "timings_json": json.dumps(timer.ms),
+        "arm": arm,
     }
     try:
         inserted = await _await_commit(
@@ -525,6 +762,9 @@ async def _decide(
             _observe(state, timer, "ok")
             return replay
     timer.lap("commit")
+    shadow = state.shadow
+    if shadow is not None and not failed:  # off the request path: put_nowait, or drop
+        shadow.submit(request_id, app_.application_id, entry.version, served)
 
     m = state.metrics
     proxy = "protected" if app_.protected_proxy >= 0.5 else "reference"
@@ -548,6 +788,7 @@ async def _decide(
         "score": score,
         "model_version": decided_by,
         "model_sha256": entry.sha256,
+        "arm": arm,
         "reasons": reasons,
         "fallback": fallback or False,
         "failed_dependencies": failed,
@@ -566,9 +807,24 @@ class _Strict(BaseModel):
 
 
 class ModelSwitch(_Strict):
-    """Body of ``POST /admin/model``."""
+    """Body of ``POST /admin/model``: a model to switch to, or ``{"rollback": true}``."""
 
-    model: str = Field(description="alias (champion, challenger) or version")
+    model: str | None = Field(None, description="alias (champion, challenger) or version")
+    rollback: bool = Field(False, description="return to the version served before")
+
+    @model_validator(mode="after")
+    def _one_of(self) -> ModelSwitch:
+        if (self.model is None) == (not self.rollback):
+            raise ValueError('give either "model" (alias or version) or "rollback": true')
+        return self
+
+
+class RolloutChange(_Strict):
+    """Body of ``POST /admin/rollout``: only the keys given change; null stops a mode."""
+
+    canary: str | None = Field(None, description="canary model (alias or version); null stops")
+    canary_share: float | None = Field(None, ge=0, le=1, description="share of applications")
+    shadow: str | None = Field(None, description="shadow model (alias or version); null stops")
 
 
 class CutoffChange(_Strict):
@@ -603,12 +859,57 @@ class FaultChange(_Strict):
 def switch_model(
     body: ModelSwitch, state: Annotated[ServiceState, Depends(get_state)]
 ) -> dict[str, Any]:
-    """Serve another model (alias or version)."""
+    """Serve another model (alias or version), or roll back to the one served before.
+
+    In blue-green mode the new version goes to the idle slot, which goes live; a rollback
+    flips back. The answer names the arm now live and the previous version.
+    """
+    previous = state.active.version
     try:
-        entry = state.activate(body.model)
+        entry = state.rollback() if body.rollback else state.activate(body.model)
     except KeyError as exc:
         return JSONResponse({"detail": str(exc.args[0]), "errors": []}, status_code=404)
-    return {"model_version": entry.version, "alias": state.alias, "sha256": entry.sha256}
+    except RolloutError as exc:
+        return JSONResponse({"detail": str(exc), "errors": []}, status_code=409)
+    return {
+        "model_version": entry.version,
+        "alias": state.alias,
+        "sha256": entry.sha256,
+        "arm": state.arm,
+        "previous": previous,
+    }
+
+
+@admin.get("/rollout", summary="The rollout in force: arms, canary, shadow")
+def get_rollout(state: Annotated[ServiceState, Depends(get_state)]) -> dict[str, Any]:
+    """Primary arm and version, blue-green slots, history, canary and shadow (with counts)."""
+    return state.rollout()
+
+
+@admin.post("/rollout", summary="Start, change or stop the canary and the shadow")
+def change_rollout(
+    body: RolloutChange, state: Annotated[ServiceState, Depends(get_state)]
+) -> dict[str, Any]:
+    """Change only the keys given: ``{"canary": "challenger", "canary_share": 0.1}``,
+    ``{"shadow": "challenger"}``, ``{"canary": null}`` / ``{"shadow": null}`` to stop."""
+    given = body.model_fields_set
+    try:
+        for name in {"canary", "shadow"} & given:  # resolve first: all or nothing
+            value = getattr(body, name)
+            if value is not None:
+                state.registry.resolve(value)
+        if "canary_share" in given and "canary" not in given and state.canary is None:
+            raise RolloutError('canary_share without a canary: give "canary" too')
+        if "canary" in given or "canary_share" in given:
+            name = body.canary if "canary" in given else state.canary.version
+            state.set_canary(name, body.canary_share)
+        if "shadow" in given:
+            state.set_shadow(body.shadow)
+    except KeyError as exc:
+        return JSONResponse({"detail": str(exc.args[0]), "errors": []}, status_code=404)
+    except RolloutError as exc:
+        return JSONResponse({"detail": str(exc), "errors": []}, status_code=409)
+    return state.rollout()
 
 
 @admin.post("/cutoff", summary="Change the PD cutoff and review band")
@@ -735,7 +1036,7 @@ def create_app(config: ServiceConfig | None = None, **overrides: Any) -> FastAPI
     --------
     >>> app = create_app(db="/tmp/lendlab-doc.db")
     >>> sorted(p for p in app.openapi()["paths"] if p.startswith(("/v1", "/admin")))
-    ['/admin/cutoff', '/admin/faults', '/admin/model', '/v1/decisions']
+    ['/admin/cutoff', '/admin/faults', '/admin/model', '/admin/rollout', '/v1/decisions']
     """
     if config is None:
         config = ServiceConfig(**overrides)
@@ -768,10 +1069,16 @@ def create_app(config: ServiceConfig | None = None, **overrides: Any) -> FastAPI
             admin_token=os.environ.get(ADMIN_TOKEN_ENV) or None,
         )
         state.activate(config.model)
+        if config.canary is not None:
+            state.set_canary(config.canary, config.canary_share)
+        if config.shadow is not None:
+            state.set_shadow(config.shadow)
         app.state.service = state
         try:
             yield
         finally:
+            if state.shadow is not None:
+                state.shadow.close()
             store.close()
 
     app = FastAPI(

@@ -8,6 +8,7 @@ which ``lendlab.cli.main`` calls. Nothing heavy is imported until a command runs
     lendlab models train --out DIR [--seed N]       champion + challenger artifacts, aliases.json
     lendlab serve [--host 127.0.0.1] [--port 8000] [--db PATH] [--config PATH]
                   [--model champion] [--model-dir DIR] [--seed N] [--fallback MODE]
+                  [--shadow VERSION] [--canary VERSION --canary-share S] [--blue-green]
     lendlab decisions export --db PATH --out FILE.parquet
 
 Example
@@ -58,11 +59,27 @@ def serve_command(args: argparse.Namespace) -> int:
             model_dir=args.model_dir,
             seed=args.seed,
             fallback=args.fallback,
+            shadow=args.shadow,
+            shadow_queue_max=args.shadow_queue_max,
+            shadow_timeout_ms=args.shadow_timeout_ms,
+            canary=args.canary,
+            canary_share=args.canary_share,
+            blue_green=True if args.blue_green else None,
         )
     except (OSError, ValueError, ValidationError) as exc:
         return _fail(f"bad service configuration: {exc}")
+    modes = "".join(
+        f" {k}={v}"
+        for k, v in (("shadow", config.shadow), ("canary", config.canary))
+        if v is not None
+    )
+    if config.canary is not None:
+        modes += f" canary_share={config.canary_share:g}"
+    if config.blue_green:
+        modes += " blue_green"
     print(
-        f"lendlab serve: http://{args.host}:{args.port} model={config.model} db={config.db}",
+        f"lendlab serve: http://{args.host}:{args.port} model={config.model} db={config.db}"
+        + modes,
         file=sys.stderr,
     )
     serve(config, host=args.host, port=args.port)
@@ -107,6 +124,21 @@ def register(subparsers: Any) -> None:
     serve.add_argument("--seed", type=int, default=None, help="training seed on first start")
     serve.add_argument(
         "--fallback", choices=("manual_review", "rules"), default=None, help="degraded mode"
+    )
+    rollout = serve.add_argument_group("rollout modes (issue 9)")
+    rollout.add_argument(
+        "--shadow", default=None, metavar="VERSION", help="score this model off the request path"
+    )
+    rollout.add_argument("--shadow-queue-max", type=int, default=None, metavar="N")
+    rollout.add_argument("--shadow-timeout-ms", type=float, default=None, metavar="MS")
+    rollout.add_argument(
+        "--canary", default=None, metavar="VERSION", help="model for the canary arm"
+    )
+    rollout.add_argument(
+        "--canary-share", type=float, default=None, metavar="S", help="share in [0, 1]"
+    )
+    rollout.add_argument(
+        "--blue-green", action="store_true", help="blue/green slots: switch and roll back"
     )
     serve.set_defaults(serving_handler=serve_command)
 

@@ -114,6 +114,19 @@ class ServiceConfig(BaseModel):
         SQLite's fsync policy for the log (see :mod:`lendlab.serving.store`): FULL survives a
         power cut; NORMAL (with WAL) survives ``kill -9`` but may lose the last commits on
         power loss. Kept as a knob for the benchmark's comparison.
+    shadow : str, optional
+        A model (alias or version) scored in shadow, off the request path (issue 9; see
+        :mod:`lendlab.serving.rollout_modes`); its answers go to ``shadow_decisions``.
+    shadow_queue_max, shadow_timeout_ms, shadow_batch_max
+        The shadow's bounded queue (full: dropped and counted), the timeout of one batch in
+        the shadow worker (past it the worker is killed and restarted) and the batch size.
+    canary : str, optional
+        A model taking ``canary_share`` of the applications, assigned by sha256 of
+        ``canary_salt`` and the ``application_id`` (a retried application keeps its arm).
+    blue_green : bool, default False
+        Two slots, blue and green: a switch (``POST /admin/model``) deploys to the idle slot
+        and flips; a rollback flips back. Decisions record ``blue``/``green`` instead of
+        ``primary``.
     """
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
@@ -131,6 +144,14 @@ class ServiceConfig(BaseModel):
     commit_batch_max: int = Field(256, ge=1, le=10_000)
     synchronous: Literal["FULL", "NORMAL"] = "FULL"
     dependency_seed: int = Field(0, ge=0)
+    shadow: str | None = None
+    shadow_queue_max: int = Field(1_000, ge=1, le=1_000_000)
+    shadow_timeout_ms: float = Field(500.0, gt=0, le=60_000)
+    shadow_batch_max: int = Field(64, ge=1, le=10_000)
+    canary: str | None = None
+    canary_share: float = Field(0.0, ge=0, le=1)
+    canary_salt: str = Field("lendlab-canary-1", min_length=1, max_length=200)
+    blue_green: bool = False
     bureau: DependencyKnobs = Field(default_factory=DependencyKnobs)
     income_verification: DependencyKnobs = Field(
         default_factory=lambda: DependencyKnobs(latency_median_ms=2.0, latency_p99_ms=8.0)
@@ -143,6 +164,15 @@ class ServiceConfig(BaseModel):
                 f"the review band [{self.cutoff - self.review_margin:g}, "
                 f"{self.cutoff + self.review_margin:g}) must lie inside (0, 1); narrow "
                 "review_margin"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _canary_share_needs_canary(self) -> ServiceConfig:
+        if self.canary_share > 0 and self.canary is None:
+            raise ValueError(
+                f"canary_share={self.canary_share:g} without a canary model; set canary "
+                "(e.g. --canary challenger) or leave canary_share at 0"
             )
         return self
 

@@ -108,6 +108,31 @@ class ServiceMetrics:
             registry=r,
         )
 
+        self.shadow_decisions = Counter(
+            "lendlab_shadow_decisions",
+            "Shadow answers logged, by outcome (ok, error, timeout)",
+            ["model_version", "status"],
+            registry=r,
+        )
+        self.rollout_arm = Gauge(
+            "lendlab_rollout_arm_info",
+            "The model version of each rollout arm in force (value 1)",
+            ["arm", "model_version"],
+            registry=r,
+        )
+
+    def set_arms(self, arms: dict[str, str]) -> None:
+        """Publish the arms in force (``primary``/``blue``/``green``, ``canary``, ``shadow``)."""
+        self.rollout_arm.clear()
+        for arm, version in arms.items():
+            self.rollout_arm.labels(arm=arm, model_version=version).set(1)
+
+    def set_reference(self, version: str, shares: list[float]) -> None:
+        """Publish the reference score shares of a model that is not the primary (a canary)."""
+        for k, share in enumerate(shares):
+            self.score_reference_share.labels(model_version=version, bin=str(k)).set(share)
+            self.score_bin.labels(model_version=version, bin=str(k))
+
     def set_model(self, version: str, sha256: str, alias: str, shares: list[float]) -> None:
         """Publish the active model: ``lendlab_model_info`` and its reference shares."""
         self.model_info.clear()

@@ -124,6 +124,7 @@ class DecisionResponse(BaseModel):
     )
     failed_dependencies: list[str] = []
     timings: dict[str, float] = Field(description="milliseconds per stage")
+    arm: str = Field("primary", description="arm that decided: primary, canary, blue, green")
     replay: bool = Field(False, description="true when this is the logged decision, replayed")
 
 

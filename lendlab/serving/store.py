@@ -9,6 +9,14 @@ as received in JSON). :func:`read_decisions` returns it in the shape
 unchanged; ``lendlab decisions export`` writes it to Parquet (:func:`export_decisions`).
 Refused requests go to the ``rejected`` table with their reasons.
 
+Rollouts (issue 9). ``arm`` (the last service column) names the arm that decided: ``primary``,
+``canary``, ``blue`` or ``green`` (:mod:`lendlab.serving.rollout_modes`); ``active_model`` is
+the version of that arm. A shadow model's answers go to their own table,
+``shadow_decisions`` (:data:`SHADOW_COLUMNS`), keyed by the primary's ``request_id`` and read
+by :func:`read_shadow`, so the decision-record schema the week 3/5 tools read is unchanged.
+Shadow rows ride in the same group commits, but nobody waits for them: they are not
+acknowledged decisions, and a ``kill -9`` may lose the last ones.
+
 Durability. ``journal_mode=WAL`` lets readers (exports, idempotency look-ups) run while the
 writer writes. ``synchronous=FULL``: every commit fsyncs the WAL, so an acknowledged decision
 survives a power cut, not only a ``kill -9`` (NORMAL with WAL survives a process crash but may
@@ -60,10 +68,12 @@ __all__ = [
     "REJECTED_COLUMNS",
     "SERVICE_COLUMNS",
     "SNAPSHOT_COLUMNS",
+    "SHADOW_COLUMNS",
     "DecisionStore",
     "export_decisions",
     "read_decisions",
     "read_rejected",
+    "read_shadow",
 ]
 
 #: The input snapshot: the application as served (bureau fields as the bureau returned them).
@@ -82,6 +92,7 @@ SERVICE_COLUMNS: tuple[str, ...] = (
     "input_json",
     "timings_json",
     "duration_ms",
+    "arm",
 )
 #: Every column of the ``decisions`` table, in order.
 DECISION_COLUMNS: tuple[str, ...] = (*LOG_COLUMNS, *SNAPSHOT_COLUMNS, *SERVICE_COLUMNS)
@@ -96,6 +107,25 @@ REJECTED_COLUMNS: tuple[str, ...] = (
     "application_id",
     "payload_sha256",
     "body_bytes",
+)
+
+#: Columns of the ``shadow_decisions`` table (one row per shadow-scored request).
+SHADOW_COLUMNS: tuple[str, ...] = (
+    "request_id",
+    "application_id",
+    "primary_model",
+    "model_version",
+    "model_sha256",
+    "status",
+    "pd",
+    "score",
+    "decision",
+    *REASON_COLUMNS,
+    "error",
+    "enqueued_at",
+    "queue_ms",
+    "score_ms",
+    "latency_ms",
 )
 
 _SQL_TYPE = {"int64": "INTEGER", "float64": "REAL", "int8": "INTEGER", "bool": "INTEGER"}
@@ -126,6 +156,17 @@ _REJECTED_DDL = """CREATE TABLE IF NOT EXISTS rejected (
   payload_sha256 TEXT,
   body_bytes INTEGER
 ) STRICT"""
+_SHADOW_TYPES = {"application_id": "INTEGER", "pd": "REAL", "score": "INTEGER",
+                 "queue_ms": "REAL", "score_ms": "REAL", "latency_ms": "REAL"}  # fmt: skip
+_SHADOW_DDL = (
+    "CREATE TABLE IF NOT EXISTS shadow_decisions (\n  request_id TEXT PRIMARY KEY,\n  "
+    + ",\n  ".join(f"{c} {_SHADOW_TYPES.get(c, 'TEXT')}" for c in SHADOW_COLUMNS[1:])
+    + "\n) STRICT"
+)
+_INSERT_SHADOW = (
+    f"INSERT INTO shadow_decisions ({', '.join(SHADOW_COLUMNS)}) VALUES "
+    f"({', '.join('?' * len(SHADOW_COLUMNS))}) ON CONFLICT(request_id) DO NOTHING"
+)
 _INSERT_DECISION = (
     f"INSERT INTO decisions ({', '.join(DECISION_COLUMNS)}) VALUES "
     f"({', '.join('?' * len(DECISION_COLUMNS))}) ON CONFLICT(application_id) DO NOTHING"
@@ -177,6 +218,11 @@ class DecisionStore:
         setup = _connect(self.path)
         setup.execute(_DECISIONS_DDL)
         setup.execute(_REJECTED_DDL)
+        setup.execute(_SHADOW_DDL)
+        have = {r[1] for r in setup.execute("PRAGMA table_info(decisions)")}
+        for column in DECISION_COLUMNS:  # a log written before a column existed (e.g. arm)
+            if column not in have:
+                setup.execute(f"ALTER TABLE decisions ADD COLUMN {column} {_sql_type(column)}")
         setup.close()
         self._read = _connect(self.path)
         self._read_lock = threading.Lock()
@@ -213,6 +259,9 @@ class DecisionStore:
                         results.append(conn.execute(_INSERT_DECISION, values).rowcount == 1)
                     elif kind == "rejected":
                         results.append(conn.execute(_INSERT_REJECTED, values).lastrowid)
+                    elif kind == "shadow":
+                        conn.execute(_INSERT_SHADOW, values)
+                        results.append(None)
                     else:  # duration update, nobody waits for it
                         conn.execute(
                             "UPDATE decisions SET duration_ms = ? WHERE application_id = ?",
@@ -258,6 +307,16 @@ class DecisionStore:
         """Queue a rejected request; the future gives its row id once committed."""
         values = tuple(row.get(c) for c in REJECTED_COLUMNS[1:])
         return self._submit("rejected", values, True)
+
+    def submit_shadow(self, row: Mapping[str, Any]) -> None:
+        """Queue a shadow answer (:data:`SHADOW_COLUMNS`) for the next group commit; no waiter.
+
+        Unknown keys raise ``ValueError``; a second row for one ``request_id`` is ignored.
+        """
+        extra = set(row) - set(SHADOW_COLUMNS)
+        if extra:
+            raise ValueError(f"unknown shadow column(s) {sorted(extra)}")
+        self._submit("shadow", tuple(row.get(c) for c in SHADOW_COLUMNS), False)
 
     def record_duration(self, application_id: int, duration_ms: float) -> None:
         """Fill ``duration_ms`` (known only after the ack) with the next group commit."""
@@ -350,6 +409,37 @@ def read_rejected(path: str | os.PathLike[str]) -> pd.DataFrame:
     finally:
         conn.close()
     frame["reasons"] = [json.loads(text) for text in frame["reasons_json"]]
+    return frame
+
+
+def read_shadow(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """The ``shadow_decisions`` table (:data:`SHADOW_COLUMNS`), in request-id order.
+
+    Join it to :func:`read_decisions` on ``request_id`` to compare the primary's decision with
+    the shadow's. An empty frame when the log predates shadow mode.
+
+    Examples
+    --------
+    >>> read_shadow("no/such.db")
+    Traceback (most recent call last):
+    ...
+    FileNotFoundError: no decision log at 'no/such.db'; pass the --db the service wrote
+    """
+    conn = _read_only(path)
+    try:
+        exists = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'shadow_decisions'"
+        ).fetchone()
+        if not exists:
+            return pd.DataFrame({c: pd.Series(dtype=object) for c in SHADOW_COLUMNS})
+        frame = pd.read_sql_query(
+            f"SELECT {', '.join(SHADOW_COLUMNS)} FROM shadow_decisions ORDER BY request_id", conn
+        )
+    finally:
+        conn.close()
+    frame["decision"] = pd.Categorical(frame["decision"], categories=list(DECISIONS))
+    for col in ("pd", "queue_ms", "score_ms", "latency_ms"):
+        frame[col] = frame[col].astype("float64")
     return frame
 
 
