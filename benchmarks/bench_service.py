@@ -1,7 +1,8 @@
 """Benchmark the scoring service on loopback with the open-loop replayer (issue 8, "Speed").
 
 One service (``lendlab serve`` in a child process, durable log on: SQLite WAL with
-``synchronous=FULL``), the replayer in this process on the same machine. Measured:
+``synchronous=FULL``, or ``--synchronous NORMAL`` to compare), the replayer in this process
+on the same machine. Measured:
 
 1. **healthy** at ``--rate`` (200/s) for ``--duration`` (25 s): server-side p99 from the
    service's own histogram (``/metrics`` scraped before and after, ``histogram_quantile`` over
@@ -149,6 +150,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--knee-duration", type=float, default=6.0)
     parser.add_argument("--outage-duration", type=float, default=10.0)
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument(
+        "--synchronous",
+        choices=("FULL", "NORMAL"),
+        default="FULL",
+        help="the log's fsync policy (FULL: survives power loss; NORMAL: survives kill -9)",
+    )
     parser.add_argument("--json", default=None, metavar="FILE", help="also write numbers here")
     args = parser.parse_args(argv)
     if args.quick:
@@ -159,7 +166,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     folder = Path(tempfile.mkdtemp(prefix="bench-service-"))
     train_models(folder / "models", seed=4, rows=12_000)
     out: dict[str, Any] = {"load_before": load0, "cores": os.cpu_count()}
-    with running(db=folder / "decisions.db", model_dir=folder / "models", admin_token=TOKEN) as svc:
+    config = folder / "service.json"
+    config.write_text(json.dumps({"synchronous": args.synchronous}))
+    db = folder / "decisions.db"
+    with running(db=db, model_dir=folder / "models", config=config, admin_token=TOKEN) as svc:
         warm = 0.5 if args.quick else 2.0
         replay(svc.url, rate=50, duration=warm, seed=args.seed + 100)  # warm-up, not counted
         healthy = measure(svc, args.rate, args.duration, seed=args.seed)
@@ -210,7 +220,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
     print(
         f"bench_service: {os.cpu_count()} cores, load average {load0[0]:.1f} before / "
-        f"{out['load_after'][0]:.1f} after; durable log (WAL, synchronous=FULL); replayer "
+        f"{out['load_after'][0]:.1f} after; durable log (WAL, synchronous={args.synchronous}); "
+        "replayer "
         "in-process on the same machine; latencies in ms"
     )
     print(
