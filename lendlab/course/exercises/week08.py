@@ -175,10 +175,10 @@ def fingerprint(run):
 def triage(text):
     if "annual_income" in text:
         return "income_monthly_as_annual"
-    if "rows " in text and "coverage" in text:
-        return "verification_inner_join"
-    if "coverage" in text or "income_verification" in text:
+    if "income_verification: null share" in text:
         return "stale_verification_partition"
+    if "coverage" in text or "verified_income" in text:
+        return "verification_inner_join"
     if "most common value" in text:
         return "partial_zero_dti"
     if "dti" in text:
