@@ -351,9 +351,12 @@ def measure_signals(
     if errors is not None:
         put("errors", *errors, _delta_state(errors[1] - errors[0], 0.01, 0.005))
     if _has(baseline, "duration_ms") and _has(incident, "duration_ms"):
-        b = np.nanpercentile(_numeric(baseline, "duration_ms", "baseline"), 99)
-        c = np.nanpercentile(_numeric(incident, "duration_ms", "incident"), 99)
-        if b > 0 and not (math.isnan(b) or math.isnan(c)):
+        bd = _numeric(baseline, "duration_ms", "baseline")
+        cd = _numeric(incident, "duration_ms", "incident")
+        bd, cd = bd[~np.isnan(bd)], cd[~np.isnan(cd)]
+        b = float(np.percentile(bd, 99)) if bd.size else math.nan
+        c = float(np.percentile(cd, 99)) if cd.size else math.nan
+        if b > 0 and not math.isnan(c):
             put("latency", float(b), float(c), _ratio_state(c / b, 1.5, 0.67, (0.9, 1.1)))
     if _has(baseline, "fallback") and _has(incident, "fallback"):
         b, c = _share(_fallback_mask(baseline)), _share(_fallback_mask(incident))
