@@ -147,6 +147,9 @@ def build_parser() -> argparse.ArgumentParser:
     from lendlab.serving.commands import register as register_serving  # serve, models, decisions
 
     register_serving(sub)
+    from lendlab.response.commands import register as register_incident  # incident bundle/verify
+
+    register_incident(sub)
     from lendlab.rollout.commands import register as register_rollout  # rollout compare/analyze
 
     register_rollout(sub)
