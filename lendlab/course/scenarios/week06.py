@@ -356,7 +356,7 @@ def simulate_record(
     failed = bureau > timeout
     bureau_ms = np.minimum(bureau, timeout)
     own = lognormal(6.0, 25.0, n)
-    stall = rng.random(n) < 0.01
+    stall = rng.random(n) < 0.004
     own = own + np.where(stall, rng.uniform(50, 300, n), 0.0)
     server_ms = own + np.maximum(bureau_ms, income)
     client_ms = server_ms + lognormal(3.0, 60.0, n)
