@@ -200,6 +200,10 @@ def _die_with_parent(parent: int) -> None:
 def _worker_main(conn: Any, model_path: str, explainer_path: str | None, parent: int) -> None:
     """Load the shadow model, then score each batch sent over ``conn`` until EOF."""
     _die_with_parent(parent)
+    try:  # best effort: the primary's process gets the CPU first
+        os.nice(10)
+    except OSError:
+        pass
     import warnings
 
     warnings.simplefilter("ignore")
@@ -265,6 +269,11 @@ def _child(argv: list[str]) -> None:
     _worker_main(conn, model_path, explainer_path or None, int(parent))
 
 
+#: One thread in the worker: OpenMP/BLAS pools (HistGradientBoosting's predict) would
+#: otherwise spin on every core, the primary's included.
+_SINGLE_THREADED = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
 @dataclass
 class _Job:
     request_id: str
@@ -302,6 +311,11 @@ class ShadowRunner:
     batch_max : int, default 64
     start_timeout_s : float, default 120
         Longest the worker may take to load its model.
+    linger_s : float, default 0.02
+        How long the dispatcher waits to fill a batch after its first job.
+
+    The worker runs single-threaded (``OMP_NUM_THREADS=1``) at ``nice 10``: the shadow is
+    best effort, and must not take the primary's cores.
 
     Notes
     -----
@@ -324,6 +338,7 @@ class ShadowRunner:
         timeout_s: float = 0.5,
         batch_max: int = 64,
         start_timeout_s: float = 120.0,
+        linger_s: float = 0.02,
     ) -> None:
         if not isinstance(queue_max, int) or queue_max < 1:
             raise ValueError(f"queue_max must be a positive integer, got {queue_max!r}")
@@ -335,6 +350,7 @@ class ShadowRunner:
         self.sink, self.params, self.on_drop, self.on_result = sink, params, on_drop, on_result
         self.timeout_s, self.batch_max = float(timeout_s), int(batch_max)
         self.start_timeout_s = float(start_timeout_s)
+        self.linger_s = float(linger_s)
         self.queue: queue.Queue[_Job] = queue.Queue(maxsize=queue_max)
         self.counts = {"submitted": 0, "dropped": 0, "ok": 0, "error": 0, "timeout": 0}
         self.starts = 0
@@ -374,6 +390,7 @@ class ShadowRunner:
                 pass_fds=(to_child_r, to_parent_w),
                 stdin=subprocess.DEVNULL,
                 close_fds=True,
+                env={**os.environ, **_SINGLE_THREADED},
             )
         finally:
             os.close(to_child_r)
@@ -440,15 +457,21 @@ class ShadowRunner:
 
     def _run(self) -> None:
         backoff = 0.0
+        if self._start_worker():  # eagerly: the first requests do not wait for a cold start
+            self.starts += 1
         while not self._stop.is_set():
             try:
                 first = self.queue.get(timeout=0.2)
             except queue.Empty:
                 continue
             batch = [first]
+            until = time.perf_counter() + self.linger_s  # gather a batch: fewer round trips
             while len(batch) < self.batch_max:
+                wait = until - time.perf_counter()
                 try:
-                    batch.append(self.queue.get_nowait())
+                    batch.append(
+                        self.queue.get(timeout=wait) if wait > 0 else self.queue.get_nowait()
+                    )
                 except queue.Empty:
                     break
             if self._proc is None or self._proc.poll() is not None:
