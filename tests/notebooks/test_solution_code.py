@@ -24,6 +24,7 @@ SIZES = {
     "week03": {"n": 20_000},
     "week04": {"n": 20_000},
     "week05": {"n": 250_000, "n_big": 200_000},
+    "week06": {"time_scale": 1 / 60},  # live service and replay: 20 s of traffic, not 40
     "week08": {"n": 30_000},  # the canary slices need ~300 rows per channel and night
 }
 
