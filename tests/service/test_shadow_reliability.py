@@ -122,9 +122,9 @@ def test_kill_9_at_200_per_second_with_shadow_loses_no_acknowledged_decision(
     assert set(shadow["request_id"]) <= set(read_decisions(db)["request_id"])
 
 
-def _server_p99_ms(db: Path, ids) -> float:
+def _server_p99_ms(db: Path, ids, q: float = 99) -> float:
     log = read_decisions(db).set_index("application_id").loc[list(ids)]
-    return float(np.percentile(log["duration_ms"].dropna(), 99))
+    return float(np.percentile(log["duration_ms"].dropna(), q))
 
 
 @pytest.mark.parametrize("kind", ["raise", "hang"])
@@ -134,6 +134,7 @@ def test_a_raising_or_hanging_shadow_leaves_the_primary_unaffected(
     """Two services at once (no shadow; a faulty shadow); replays alternate between them."""
     args = ["--shadow", f"scorecard-2025.1-{kind}", "--shadow-timeout-ms", "200"]
     p99: dict[str, list[float]] = {"none": [], kind: []}
+    p50: dict[str, list[float]] = {"none": [], kind: []}
     errors: dict[str, int] = {"none": 0, kind: 0}
     with (
         running(db=tmp_path / "none.db", model_dir=shadow_models, ready_timeout=120) as base,
@@ -149,14 +150,18 @@ def test_a_raising_or_hanging_shadow_leaves_the_primary_unaffected(
                 errors[label] += sum(result.summary["errors"].values())
                 ok = result.requests[result.requests["status"] == 200]
                 p99[label].append(_server_p99_ms(svc.db, ok["application_id"]))
+                p50[label].append(_server_p99_ms(svc.db, ok["application_id"], q=50))
     shadow = read_shadow(tmp_path / f"{kind}.db")
     expected = "error" if kind == "raise" else "timeout"
     assert len(shadow) > 0 and (shadow["status"] == expected).all(), shadow["status"].value_counts()
     assert errors[kind] <= errors["none"] + 18, errors  # 1 % of 1800: noise, not the shadow
+    # A shadow on the request path would add its 200 ms timeout (hang) to EVERY request, so the
+    # median is the sharp test; the p99 bound is loose because on a shared two-core box one
+    # round's p99 moves by 10x with the neighbours' load (and the shadow worker's CPU competes).
+    # benchmarks/bench_shadow.py measures the 10 % p99 target with medians of runs.
+    base_p50, shadow_p50 = float(np.median(p50["none"])), float(np.median(p50[kind]))
+    assert shadow_p50 <= base_p50 + 100.0, p50
     base_p99, shadow_p99 = float(np.median(p99["none"])), float(np.median(p99[kind]))
-    # loose: on a shared two-core box one round's p99 moves by 10x with the neighbours' load;
-    # a shadow on the request path would add its 200 ms timeout to every request.
-    # benchmarks/bench_shadow.py measures the 10 % target with medians of runs.
-    assert shadow_p99 <= max(2.0 * base_p99, base_p99 + 25.0), p99
+    assert shadow_p99 <= max(3.0 * base_p99, base_p99 + 150.0), p99
     if os.environ.get("LENDLAB_VERBOSE"):
         print(kind, p99, errors)
