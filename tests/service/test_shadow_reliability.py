@@ -153,7 +153,10 @@ def test_a_raising_or_hanging_shadow_leaves_the_primary_unaffected(
                 p50[label].append(_server_p99_ms(svc.db, ok["application_id"], q=50))
     shadow = read_shadow(tmp_path / f"{kind}.db")
     expected = "error" if kind == "raise" else "timeout"
-    assert len(shadow) > 0 and (shadow["status"] == expected).all(), shadow["status"].value_counts()
+    # a raising shadow can still hit its timeout when the box is saturated; never "ok"
+    counts = shadow["status"].value_counts()
+    assert len(shadow) > 0 and set(counts.index) <= {"error", "timeout"}, counts
+    assert counts.get(expected, 0) > len(shadow) / 2, counts
     assert errors[kind] <= errors["none"] + 18, errors  # 1 % of 1800: noise, not the shadow
     # A shadow on the request path would add its 200 ms timeout (hang) to EVERY request, so the
     # median is the sharp test; the p99 bound is loose because on a shared two-core box one
