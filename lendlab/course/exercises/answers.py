@@ -34,6 +34,7 @@ __all__ = [
     "as_text",
     "distinct",
     "expect_count",
+    "expect_number_or_slip",
     "is_number",
     "memo",
 ]
@@ -245,3 +246,41 @@ def memo(name: str, objects: tuple, compute: Callable[[], T]) -> T:
         held = (tuple(objects), compute())
         _MEMO[name] = held
     return held[1]
+
+
+def expect_number_or_slip(
+    answer: Any,
+    expected: float,
+    *,
+    what: str,
+    rtol: float = 0.0,
+    atol: float = 1e-9,
+    slips: Sequence[tuple[float, str]] | Callable[[], Sequence[tuple[float, str]]] = (),
+) -> None:
+    """:func:`expect_number`, but an answer equal to a known slip gets that slip's reason.
+
+    ``slips`` pairs a plausible wrong value with why it is wrong (or is a callable returning the
+    pairs, so they are only computed for a wrong answer). The right answer is checked first, so a
+    slip that happens to equal it on this data is never reported.
+
+    Examples
+    --------
+    >>> expect_number_or_slip(0.2, 0.2, what="the bad rate", atol=5e-4)
+    >>> expect_number_or_slip(20.0, 0.2, what="the bad rate", atol=5e-4,
+    ...                       slips=[(20.0, "that is a percentage; give a share")])
+    Traceback (most recent call last):
+    ...
+    lendlab.course.exercises.checks.Incorrect: that is a percentage; give a share
+    """
+    try:
+        expect_number(answer, expected, rtol=rtol, atol=atol, what=what)
+    except Incorrect:
+        if is_number(answer):
+            for value, reason in slips() if callable(slips) else slips:
+                if (
+                    is_number(value)
+                    and math.isfinite(float(value))
+                    and math.isclose(float(answer), float(value), rel_tol=rtol, abs_tol=atol)
+                ):
+                    raise Incorrect(reason) from None
+        raise

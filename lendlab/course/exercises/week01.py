@@ -33,13 +33,18 @@ import numpy as np
 import pandas as pd
 
 from lendlab import drift, metrics, response, world
-from lendlab.course.exercises.answers import as_pair, distinct, is_number, memo
+from lendlab.course.exercises.answers import (
+    as_pair,
+    distinct,
+    expect_number_or_slip,
+    is_number,
+    memo,
+)
 from lendlab.course.exercises.checks import (
     Incorrect,
     Question,
     Week,
     expect_choice,
-    expect_number,
 )
 from lendlab.course.scenarios import week01 as scenario
 
@@ -87,16 +92,7 @@ def _number(
     ``slips`` pairs a plausible wrong value with the reason it is wrong; a slip that happens
     to equal the right answer on this data is never reported (the answer is checked first).
     """
-    try:
-        expect_number(answer, expected, rtol=rtol, atol=tol, what=what)
-    except Incorrect:
-        if is_number(answer):
-            for value, reason in slips:
-                if np.isfinite(value) and math.isclose(
-                    float(answer), float(value), rel_tol=rtol, abs_tol=tol
-                ):
-                    raise Incorrect(reason) from None
-        raise
+    expect_number_or_slip(answer, expected, what=what, rtol=rtol, atol=tol, slips=slips)
 
 
 def _utc(value: Any) -> pd.Timestamp:

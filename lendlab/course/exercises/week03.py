@@ -32,13 +32,18 @@ import numpy as np
 import pandas as pd
 
 from lendlab import monitoring, world
-from lendlab.course.exercises.answers import as_pair, distinct, is_number, memo
+from lendlab.course.exercises.answers import (
+    as_pair,
+    distinct,
+    expect_number_or_slip,
+    is_number,
+    memo,
+)
 from lendlab.course.exercises.checks import (
     Incorrect,
     Question,
     Week,
     expect_choice,
-    expect_number,
     expect_set,
 )
 from lendlab.course.scenarios import week03 as scenario
@@ -70,13 +75,7 @@ def _expect_rate(answer: Any, expected: float, what: str, slips: LazySlips = ())
     The answer is compared with the right one first, so a slip that happens to equal it on
     this data is never reported.
     """
-    try:
-        expect_number(answer, expected, rtol=0.0, atol=RATE_TOL, what=what)
-    except Incorrect:
-        for value, reason in slips() if callable(slips) else slips:
-            if _near(answer, value):
-                raise Incorrect(reason) from None
-        raise
+    expect_number_or_slip(answer, expected, what=what, rtol=0.0, atol=RATE_TOL, slips=slips)
 
 
 def _expect_pair(

@@ -32,13 +32,19 @@ import pandas as pd
 from scipy import stats
 
 from lendlab import metrics, response
-from lendlab.course.exercises.answers import as_number, as_pair, as_text, distinct, is_number
+from lendlab.course.exercises.answers import (
+    as_number,
+    as_pair,
+    as_text,
+    distinct,
+    expect_number_or_slip,
+    is_number,
+)
 from lendlab.course.exercises.checks import (
     Incorrect,
     Question,
     Week,
     expect_choice,
-    expect_number,
 )
 from lendlab.course.scenarios import week06 as scenario
 
@@ -89,16 +95,7 @@ def _number(
     slips: list[tuple[float, str]] = (),
 ) -> None:
     """:func:`expect_number`, but a known slip gets its own explanation."""
-    try:
-        expect_number(answer, expected, rtol=rtol, atol=atol, what=what)
-    except Incorrect:
-        if is_number(answer):
-            for value, reason in slips:
-                if np.isfinite(value) and math.isclose(
-                    float(answer), float(value), rel_tol=rtol, abs_tol=atol
-                ):
-                    raise Incorrect(reason) from None
-        raise
+    expect_number_or_slip(answer, expected, what=what, rtol=rtol, atol=atol, slips=slips)
 
 
 def _wrong(expected: Any, slips: list, rtol: float = RTOL) -> list:
