@@ -303,7 +303,10 @@ def test_a_hung_shadow_worker_is_killed_and_replaced(make_client, bodies):
     runner = client.app.state.service.shadow
     _post_all(client, bodies[:3])
     deadline = time.monotonic() + 60
-    while runner.stats()["timeout"] == 0 and time.monotonic() < deadline:
+    # the timeout is counted first, then the worker is killed and reaped: wait for both
+    while (runner.stats()["timeout"] == 0 or runner._proc is not None) and (
+        time.monotonic() < deadline
+    ):
         time.sleep(0.05)
     first = runner.stats()
     assert first["timeout"] > 0, first
