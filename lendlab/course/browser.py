@@ -25,7 +25,6 @@ import html.parser
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -34,6 +33,8 @@ import urllib.request
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from lendlab.serving.process import free_port  # one copy; re-exported for the browser tests
 
 __all__ = [
     "CHROMIUM_NAMES",
@@ -481,19 +482,6 @@ def _example_png() -> Path:
     path = Path(tempfile.mkdtemp()) / "example.png"
     image.save(path)
     return path
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port free on ``host`` right now (the OS picks it), for a test server.
-
-    Examples
-    --------
-    >>> 1024 <= free_port() <= 65535
-    True
-    """
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return sock.getsockname()[1]
 
 
 def wait_for_http(

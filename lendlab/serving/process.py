@@ -46,6 +46,25 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(sock.getsockname()[1])
 
 
+def stop_process(process: subprocess.Popen, timeout: float = 10.0) -> int:
+    """SIGTERM ``process``, wait up to ``timeout`` s, then SIGKILL; return its exit code.
+
+    Examples
+    --------
+    >>> import subprocess, sys
+    >>> stop_process(subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"]))
+    -15
+    """
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)
+    return int(process.returncode)
+
+
 def serve(config: ServiceConfig, *, host: str = "127.0.0.1", port: int = 8000) -> None:
     """Serve ``config`` with uvicorn in this process until SIGINT/SIGTERM (one worker).
 
@@ -100,14 +119,7 @@ class RunningService:
 
     def stop(self, timeout: float = 10.0) -> int:
         """SIGTERM, wait up to ``timeout`` s, then SIGKILL; return the exit code."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(10)
-        return int(self.process.returncode)
+        return stop_process(self.process, timeout)
 
 
 def _wait_ready(svc: RunningService, timeout: float) -> None:

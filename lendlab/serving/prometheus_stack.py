@@ -30,8 +30,6 @@ import json
 import math
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -44,6 +42,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from lendlab.serving.process import free_port, stop_process
 
 __all__ = [
     "BINARIES",
@@ -106,12 +106,6 @@ def missing_binaries(names: Sequence[str] = tuple(BINARIES)) -> list[str]:
     return [name for name in names if find_binary(name) is None]
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _get(url: str, timeout: float = 5.0) -> tuple[int, bytes]:
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - loopback
@@ -151,14 +145,7 @@ class _Daemon:
 
     def stop(self, timeout: float = 10.0) -> int:
         """SIGTERM, wait up to ``timeout`` s, then SIGKILL; return the exit code."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(10)
-        return int(self.process.returncode)
+        return stop_process(self.process, timeout)
 
 
 @dataclass
@@ -280,7 +267,7 @@ def running_prometheus(
     if alertmanager_url is not None:
         hostport, _ = _target(alertmanager_url)
         config["alerting"] = {"alertmanagers": [{"static_configs": [{"targets": [hostport]}]}]}
-    port = int(port) or _free_port()
+    port = int(port) or free_port()
     url = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory(prefix="lendlab-prometheus-") as tmp:
         workdir = Path(tmp)
@@ -358,7 +345,7 @@ def running_alertmanager(
         raise TypeError(f"config must be a path or a dict, got {type(config).__name__}")
     if webhook_url is not None:
         loaded = _with_webhook(loaded, webhook_url)
-    port = int(port) or _free_port()
+    port = int(port) or free_port()
     url = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory(prefix="lendlab-alertmanager-") as tmp:
         workdir = Path(tmp)
