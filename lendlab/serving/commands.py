@@ -33,6 +33,8 @@ DEFAULT_DB = "lendlab-service/decisions.db"
 __all__ = [
     "DEFAULT_DB",
     "decisions_export_command",
+    "models_list_command",
+    "models_register_command",
     "models_train_command",
     "register",
     "serve_command",
@@ -98,6 +100,42 @@ def models_train_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def models_register_command(args: argparse.Namespace) -> int:
+    """Add a fitted model (a joblib file) to a registry folder, with its reference bins."""
+    import joblib
+
+    from lendlab.serving.registry import register_model
+
+    try:
+        model = joblib.load(args.artifact)
+        if args.version:
+            model.version = args.version
+        side = register_model(args.dir, model, alias=args.alias)
+    except (FileNotFoundError, TypeError, ValueError) as exc:
+        return _fail(str(exc))
+    alias = f" as {args.alias!r}" if args.alias else ""
+    print(
+        f"registered {side['version']}{alias} in {args.dir}: sha256 {side['sha256'][:12]}, "
+        f"holdout AUC {side['metadata']['holdout_auc']:.3f}"
+    )
+    return 0
+
+
+def models_list_command(args: argparse.Namespace) -> int:
+    """List a registry folder's versions and aliases."""
+    from lendlab.serving.registry import ModelRegistry
+
+    try:
+        registry = ModelRegistry.load(args.dir)
+    except (FileNotFoundError, ValueError) as exc:
+        return _fail(str(exc))
+    for version, entry in sorted(registry.models.items()):
+        aliases = ",".join(sorted(a for a, v in registry.aliases.items() if v == version))
+        auc = entry.sidecar.get("metadata", {}).get("holdout_auc", float("nan"))
+        print(f"{version:24s} {aliases or '-':20s} AUC {auc:.3f}  sha256 {entry.sha256[:12]}")
+    return 0
+
+
 def decisions_export_command(args: argparse.Namespace) -> int:
     """Write the decision log to Parquet."""
     from lendlab.serving.store import export_decisions
@@ -148,6 +186,17 @@ def register(subparsers: Any) -> None:
     train.add_argument("--out", required=True, metavar="DIR")
     train.add_argument("--seed", type=int, default=2025)
     train.set_defaults(serving_handler=models_train_command)
+    reg = models_sub.add_parser(
+        "register", help="add your own fitted model (joblib file) as a new version"
+    )
+    reg.add_argument("--dir", required=True, metavar="DIR", help="registry folder")
+    reg.add_argument("--artifact", required=True, metavar="FILE.joblib")
+    reg.add_argument("--alias", default=None, help="e.g. candidate (never champion)")
+    reg.add_argument("--version", default=None, help="set the model's version name")
+    reg.set_defaults(serving_handler=models_register_command)
+    lst = models_sub.add_parser("list", help="versions and aliases of a registry folder")
+    lst.add_argument("--dir", required=True, metavar="DIR")
+    lst.set_defaults(serving_handler=models_list_command)
 
     decisions = subparsers.add_parser("decisions", help="the service's decision log")
     dec_sub = decisions.add_subparsers(dest="decisions_command", required=True, metavar="ACTION")

@@ -39,7 +39,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["ALIASES_FILE", "ModelEntry", "ModelRegistry", "score_bins", "train_models"]
+__all__ = [
+    "ALIASES_FILE",
+    "ModelEntry",
+    "ModelRegistry",
+    "register_model",
+    "score_bins",
+    "train_models",
+]
 
 ALIASES_FILE = "aliases.json"
 VERSION_TAG = "2025.1"
@@ -88,22 +95,15 @@ def train_models(
     dict
         ``{"aliases": {...}, "models": {version: sidecar}}``.
     """
-    from sklearn.metrics import roc_auc_score
-
     from lendlab import world
-    from lendlab.drift import quantile_edges
-    from lendlab.models import Challenger, Scorecard, save_model
+    from lendlab.models import Challenger, Scorecard
 
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise TypeError(f"seed must be a non-negative integer, got {seed!r}")
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     book = world.generate(int(rows), seed=int(seed))
-    cut_time = book["applied_at"].quantile(0.8)
-    train_apps = book[book["applied_at"] <= cut_time]
-    loans = book[book["approved_policy"]]
-    train = loans[loans["applied_at"] <= cut_time]
-    holdout = loans[loans["applied_at"] > cut_time]
+    train_apps, train, holdout = _training_split(book)
     candidates = {
         "champion": Scorecard(version=f"scorecard-{VERSION_TAG}"),
         "challenger": Challenger(version=f"challenger-{VERSION_TAG}"),
@@ -112,27 +112,151 @@ def train_models(
     sidecars: dict[str, Any] = {}
     for alias, model in candidates.items():
         model.fit(train, train["defaulted"])
-        auc = float(roc_auc_score(holdout["defaulted"], model.predict_pd(holdout)))
-        scores = _scores(model, train_apps)
-        edges = quantile_edges(scores, bins=10)
-        shares = np.bincount(score_bins(scores, edges), minlength=edges.size + 1) / scores.size
         meta = {
             "seed": int(seed),
             "rows_generated": int(rows),
             "rows_trained": len(train),
-            "rows_holdout": len(holdout),
             "label": "defaulted (lifetime)",
             "trained_on": "loans approved by the incumbent policy, first 80% by applied_at",
-            "holdout_auc": round(auc, 4),
-            "score_edges": [float(e) for e in edges],
-            "score_shares": [float(s) for s in shares],
         }
-        sidecars[model.version] = save_model(
-            model, folder / f"{model.version}.joblib", metadata=meta
+        sidecars[model.version] = _save_with_reference(
+            model, folder, train_apps, holdout, metadata=meta
         )
         aliases[alias] = model.version
     (folder / ALIASES_FILE).write_text(json.dumps(aliases, indent=2) + "\n", encoding="utf-8")
     return {"aliases": aliases, "models": sidecars}
+
+
+def _training_split(book: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(training-period applications, training loans, holdout loans): 80/20 by applied_at."""
+    cut_time = book["applied_at"].quantile(0.8)
+    train_apps = book[book["applied_at"] <= cut_time]
+    loans = book[book["approved_policy"]]
+    return train_apps, loans[loans["applied_at"] <= cut_time], loans[loans["applied_at"] > cut_time]
+
+
+def _save_with_reference(
+    model: Any,
+    folder: Path,
+    train_apps: pd.DataFrame,
+    holdout: pd.DataFrame,
+    *,
+    metadata: dict[str, Any],
+) -> dict[str, Any]:
+    """Save ``model`` with its holdout AUC and reference score bins in the sidecar."""
+    from sklearn.metrics import roc_auc_score
+
+    from lendlab.drift import quantile_edges
+    from lendlab.models import save_model
+
+    auc = float(roc_auc_score(holdout["defaulted"], model.predict_pd(holdout)))
+    scores = _scores(model, train_apps)
+    edges = quantile_edges(scores, bins=10)
+    shares = np.bincount(score_bins(scores, edges), minlength=edges.size + 1) / scores.size
+    meta = {
+        **metadata,
+        "rows_holdout": len(holdout),
+        "holdout_auc": round(auc, 4),
+        "score_edges": [float(e) for e in edges],
+        "score_shares": [float(s) for s in shares],
+    }
+    return save_model(model, folder / f"{model.version}.joblib", metadata=meta)
+
+
+def register_model(
+    folder: str | os.PathLike[str],
+    model: Any,
+    *,
+    alias: str | None = None,
+    seed: int = 2025,
+    rows: int = 40_000,
+    metadata: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Add an already fitted model to a registry folder, so the service can serve it.
+
+    Your own candidate release: anything with the model contract
+    (:class:`lendlab.models.PDModel`: ``predict_pd``, a ``version`` name; plus the scaling
+    attributes for scores) and picklable by joblib. Its sidecar gets the same training metadata
+    :func:`train_models` writes: the holdout AUC and the reference score bins, computed on the
+    same training-period applications of ``world.generate(rows, seed=seed)``, so ``/metrics``
+    and the score-PSI rule treat it like the champion. ``alias`` (e.g. ``"candidate"``) is
+    pointed at it in ``aliases.json``; ``champion`` cannot be re-pointed here (switch the live
+    model with ``POST /admin/model``).
+
+    Parameters
+    ----------
+    folder : path
+        A registry folder written by :func:`train_models`.
+    model : PDModel
+        Fitted; ``model.version`` names the version (letters, digits, ``.``, ``-``, ``_``).
+    alias : str, optional
+    seed, rows : int
+        The world the reference bins are computed on (default: the one ``train_models`` uses).
+    metadata : dict, optional
+        Extra fields for the sidecar (e.g. who built it and from what).
+
+    Returns
+    -------
+    dict
+        The sidecar written.
+
+    Example
+    -------
+    >>> import tempfile
+    >>> from sklearn.base import clone
+    >>> folder = tempfile.mkdtemp()
+    >>> _ = train_models(folder, seed=1, rows=8_000)
+    >>> registry = ModelRegistry.load(folder)
+    >>> mine = clone(registry.resolve("challenger").model).set_params(
+    ...     version="challenger-2025.2", max_iter=50)
+    >>> book = __import__("lendlab").world.generate(8_000, seed=1)
+    >>> loans = book[book["approved_policy"]]
+    >>> _ = mine.fit(loans, loans["defaulted"])
+    >>> side = register_model(folder, mine, alias="candidate", seed=1, rows=8_000)
+    >>> ModelRegistry.load(folder).resolve("candidate").version
+    'challenger-2025.2'
+    """
+    import re
+
+    from lendlab import world
+
+    folder = Path(folder)
+    alias_file = folder / ALIASES_FILE
+    if not alias_file.is_file():
+        raise FileNotFoundError(
+            f"no {ALIASES_FILE} in {folder.as_posix()!r}; create the registry first with "
+            "`lendlab models train --out DIR`"
+        )
+    if not callable(getattr(model, "predict_pd", None)):
+        raise TypeError(
+            f"model must implement the model contract (predict_pd); got {type(model).__name__}"
+        )
+    version = getattr(model, "version", None)
+    if not isinstance(version, str) or not re.fullmatch(
+        r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", version
+    ):
+        raise ValueError(
+            f"model.version must name the version (letters, digits, '.', '-', '_'), got "
+            f"{version!r}; set it, e.g. model.set_params(version='challenger-2025.2')"
+        )
+    if alias is not None and (alias == "champion" or not re.fullmatch(r"[a-z][a-z0-9_-]*", alias)):
+        raise ValueError(
+            f"alias {alias!r}: use a lower-case name other than 'champion' (switch the live "
+            "model with POST /admin/model)"
+        )
+    if (folder / f"{version}.joblib").exists():
+        raise ValueError(
+            f"version {version!r} is already in {folder.as_posix()!r}; a released version is "
+            "never overwritten: give the new model a new version name"
+        )
+    aliases = json.loads(alias_file.read_text(encoding="utf-8"))
+    train_apps, _, holdout = _training_split(world.generate(int(rows), seed=int(seed)))
+    meta = {"seed": int(seed), "rows_generated": int(rows), **(metadata or {})}
+    sidecar = _save_with_reference(model, folder, train_apps, holdout, metadata=meta)
+    if alias is not None:
+        aliases[alias] = version
+        alias_file.write_text(json.dumps(aliases, indent=2) + "\n", encoding="utf-8")
+    return sidecar
 
 
 @dataclass
