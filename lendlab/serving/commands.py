@@ -33,6 +33,7 @@ DEFAULT_DB = "lendlab-service/decisions.db"
 __all__ = [
     "DEFAULT_DB",
     "decisions_export_command",
+    "pager_command",
     "models_list_command",
     "models_register_command",
     "models_train_command",
@@ -136,6 +137,29 @@ def models_list_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def pager_command(args: argparse.Namespace) -> int:
+    """Run the Alertmanager webhook receiver in the foreground, printing each page."""
+    import time
+
+    from lendlab.serving.pager import Pager
+
+    pager = Pager(args.out, host="127.0.0.1", port=args.port).start()
+    print(f"pager on {pager.url} writing to {args.out} (Ctrl-C to stop)", flush=True)
+    seen = 0
+    try:
+        while True:
+            notes = pager.notifications()
+            for note in notes[seen:]:
+                names = sorted({a["labels"].get("alertname", "?") for a in note.get("alerts", [])})
+                print(f"{note.get('status', '?'):8s} {', '.join(names)}", flush=True)
+            seen = len(notes)
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        pager.stop()
+
+
 def decisions_export_command(args: argparse.Namespace) -> int:
     """Write the decision log to Parquet."""
     from lendlab.serving.store import export_decisions
@@ -197,6 +221,13 @@ def register(subparsers: Any) -> None:
     lst = models_sub.add_parser("list", help="versions and aliases of a registry folder")
     lst.add_argument("--dir", required=True, metavar="DIR")
     lst.set_defaults(serving_handler=models_list_command)
+
+    pager = subparsers.add_parser(
+        "pager", help="Alertmanager webhook receiver: print and record each page (loopback)"
+    )
+    pager.add_argument("--port", type=int, default=9095, help="default 9095 (ops/alertmanager)")
+    pager.add_argument("--out", default="pages.jsonl", metavar="FILE.jsonl")
+    pager.set_defaults(serving_handler=pager_command)
 
     decisions = subparsers.add_parser("decisions", help="the service's decision log")
     dec_sub = decisions.add_subparsers(dest="decisions_command", required=True, metavar="ACTION")
