@@ -33,6 +33,7 @@ DEFAULT_DB = "lendlab-service/decisions.db"
 __all__ = [
     "DEFAULT_DB",
     "decisions_export_command",
+    "decisions_reconcile_command",
     "pager_command",
     "models_list_command",
     "models_register_command",
@@ -160,6 +161,24 @@ def pager_command(args: argparse.Namespace) -> int:
         pager.stop()
 
 
+def decisions_reconcile_command(args: argparse.Namespace) -> int:
+    """Acknowledged (2xx in the replay results) against logged; exit 1 if any is missing."""
+    from lendlab.serving.store import reconcile
+
+    try:
+        r = reconcile(args.db, args.replay)
+    except (FileNotFoundError, ValueError) as exc:
+        return _fail(str(exc))
+    print(
+        f"acknowledged {r['acknowledged']}  logged {r['logged']}  missing {len(r['missing'])}  "
+        f"(logged but not acknowledged: {r['unacknowledged_logged']})  "
+        f"integrity_check: {r['integrity']}"
+    )
+    if r["missing"]:
+        print(f"missing application ids (first 20): {r['missing'][:20]}", file=sys.stderr)
+    return 0 if r["ok"] else 1
+
+
 def decisions_export_command(args: argparse.Namespace) -> int:
     """Write the decision log to Parquet."""
     from lendlab.serving.store import export_decisions
@@ -235,6 +254,14 @@ def register(subparsers: Any) -> None:
     export.add_argument("--db", required=True, metavar="PATH")
     export.add_argument("--out", required=True, metavar="FILE.parquet")
     export.set_defaults(serving_handler=decisions_export_command)
+    rec = dec_sub.add_parser(
+        "reconcile", help="after a crash: every acknowledged decision is in the log?"
+    )
+    rec.add_argument("--db", required=True, metavar="PATH")
+    rec.add_argument(
+        "--replay", required=True, metavar="FILE", help="`lendlab replay --out` results"
+    )
+    rec.set_defaults(serving_handler=decisions_reconcile_command)
 
     from lendlab.serving.replay import register as register_replay  # lendlab replay (light)
 

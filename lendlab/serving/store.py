@@ -53,7 +53,7 @@ import os
 import queue
 import sqlite3
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +72,7 @@ __all__ = [
     "DecisionStore",
     "export_decisions",
     "read_decisions",
+    "reconcile",
     "read_rejected",
     "read_shadow",
 ]
@@ -257,6 +258,10 @@ class DecisionStore:
                 for kind, values, _ in batch:
                     if kind == "decision":
                         results.append(conn.execute(_INSERT_DECISION, values).rowcount == 1)
+                    elif kind == "decisions":  # a batch: its rows in this one transaction
+                        results.append(
+                            [conn.execute(_INSERT_DECISION, one).rowcount == 1 for one in values]
+                        )
                     elif kind == "rejected":
                         results.append(conn.execute(_INSERT_REJECTED, values).lastrowid)
                     elif kind == "shadow":
@@ -302,6 +307,20 @@ class DecisionStore:
         if extra:
             raise ValueError(f"unknown decision column(s) {sorted(extra)}")
         return self._submit("decision", tuple(row.get(c) for c in DECISION_COLUMNS), True)
+
+    def submit_decisions(
+        self, rows: Sequence[Mapping[str, Any]]
+    ) -> concurrent.futures.Future[list[bool]]:
+        """Queue a batch of decision rows committed in one transaction (all or none).
+
+        The future gives one bool per row (True inserted, False id already logged). Unknown
+        keys raise ``ValueError`` and queue nothing.
+        """
+        extra = {k for row in rows for k in row} - set(DECISION_COLUMNS)
+        if extra:
+            raise ValueError(f"unknown decision column(s) {sorted(extra)}")
+        values = [tuple(row.get(c) for c in DECISION_COLUMNS) for row in rows]
+        return self._submit("decisions", values, True)
 
     def submit_rejection(self, row: Mapping[str, Any]) -> concurrent.futures.Future[int]:
         """Queue a rejected request; the future gives its row id once committed."""
@@ -459,3 +478,66 @@ def export_decisions(db: str | os.PathLike[str], out: str | os.PathLike[str]) ->
         raise ValueError(f"--out {out.as_posix()!r} must end in .parquet")
     frame.to_parquet(out, index=False)
     return len(frame)
+
+
+def reconcile(
+    db: str | os.PathLike[str], replayed: pd.DataFrame | str | os.PathLike[str]
+) -> dict[str, Any]:
+    """Count what the service acknowledged against what its log holds (after a crash).
+
+    ``replayed`` is the replayer's per-request results (``lendlab replay --out FILE``, or
+    ``ReplayResult.requests``): every application answered with a 2xx was acknowledged, and must
+    be in the ``decisions`` table. Also runs ``PRAGMA integrity_check`` on the log.
+
+    Returns
+    -------
+    dict
+        ``acknowledged``, ``logged`` (of those acknowledged), ``missing`` (ids, sorted),
+        ``unacknowledged_logged`` (in the log although the client saw no 2xx: decided, but the
+        answer was lost with the connection; a retry gets the logged decision back),
+        ``integrity`` (``"ok"`` or SQLite's message) and ``ok``.
+
+    Examples
+    --------
+    >>> reconcile("no/such.db", pd.DataFrame({"application_id": [1], "status": [200]}))
+    Traceback (most recent call last):
+    ...
+    FileNotFoundError: no decision log at 'no/such.db'; pass the --db the service wrote
+    """
+    if not isinstance(replayed, pd.DataFrame):
+        path = Path(replayed)
+        if not path.is_file():
+            raise FileNotFoundError(
+                f"no replay results at {path.as_posix()!r}; write them with "
+                "`lendlab replay ... --out FILE.parquet`"
+            )
+        if path.suffix == ".parquet":
+            replayed = pd.read_parquet(path)
+        elif path.suffix == ".csv":
+            replayed = pd.read_csv(path)
+        else:
+            raise ValueError(f"replay results {path.as_posix()!r} must be .parquet or .csv")
+    missing_cols = {"application_id", "status"} - set(replayed.columns)
+    if missing_cols:
+        raise ValueError(
+            f"replay results lack column(s) {sorted(missing_cols)}; pass the file "
+            "`lendlab replay --out` wrote"
+        )
+    conn = _read_only(db)
+    try:
+        logged_ids = {row[0] for row in conn.execute("SELECT application_id FROM decisions")}
+        integrity = str(conn.execute("PRAGMA integrity_check").fetchone()[0])
+    finally:
+        conn.close()
+    status = pd.to_numeric(replayed["status"], errors="coerce")
+    acked = set(replayed.loc[status.between(200, 299), "application_id"].astype("int64"))
+    sent = set(replayed["application_id"].astype("int64"))
+    missing = sorted(acked - logged_ids)
+    return {
+        "acknowledged": len(acked),
+        "logged": len(acked & logged_ids),
+        "missing": missing,
+        "unacknowledged_logged": len((sent - acked) & logged_ids),
+        "integrity": integrity,
+        "ok": not missing and integrity == "ok",
+    }
