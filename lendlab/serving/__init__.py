@@ -54,6 +54,7 @@ _NAMES = {
     "read_decisions": "store",
     "read_rejected": "store",
     "export_decisions": "store",
+    "decide_in_batches": "replay",
 }
 
 __all__ = sorted(_NAMES)

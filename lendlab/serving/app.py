@@ -23,6 +23,18 @@ A decision, step by step (each timed; the ms per stage are in the response and t
 
 Every refusal (400, 409, 413, 422) is a row of the ``rejected`` table, and is never approved.
 
+**Batches** (``POST /v1/decisions/batch``, body ``{"applications": [...]}`` with 1 to
+``max_batch`` items, for backfills and lab-scale replays): each item goes through the same
+steps as a single request (validated on its own, idempotent per ``application_id``, its own
+dependency calls, all items concurrently, each cut at the budget a single request's calls
+get, routed to its arm),
+the healthy items of one arm are scored together, and every decision row is committed in one
+transaction before the answer: ``{"request_id", "results": [{"application_id", "status",
+"decision", "detail", "errors"}, ...]}`` in input order, ``status`` being what the single
+endpoint would have answered. Item ``i``'s decision has ``request_id`` ``<batch id>-<i>`` and
+logs the batch's duration. Counters count items; the latency histogram observes the batch
+under ``route="/v1/decisions/batch"``, outside the latency SLO of the single route.
+
 Example
 -------
 >>> import tempfile, pathlib
@@ -42,6 +54,7 @@ Example
 from __future__ import annotations
 
 import asyncio
+import copy
 import hashlib
 import hmac
 import json
@@ -79,6 +92,7 @@ from lendlab.serving.registry import ModelEntry, ModelRegistry
 from lendlab.serving.rollout_modes import ShadowRunner, artifact_path, assign_arm
 from lendlab.serving.schemas import (
     Application,
+    BatchResponse,
     DecisionResponse,
     ErrorResponse,
     field_errors,
@@ -87,15 +101,16 @@ from lendlab.serving.store import SNAPSHOT_COLUMNS, DecisionStore
 from lendlab.world.features import DERIVED_FEATURES
 from lendlab.world.schema import CATEGORIES, COLUMNS, POLICY, passes_knockout
 
-__all__ = ["ADMIN_TOKEN_ENV", "DECISIONS_ROUTE", "ServiceState", "create_app"]
+__all__ = ["ADMIN_TOKEN_ENV", "BATCH_ROUTE", "DECISIONS_ROUTE", "ServiceState", "create_app"]
 
 log = logging.getLogger("lendlab.serving")
 
 ADMIN_TOKEN_ENV = "LENDLAB_ADMIN_TOKEN"
 DECISIONS_ROUTE = "/v1/decisions"
+BATCH_ROUTE = "/v1/decisions/batch"
 _ROUTES = frozenset(
-    {DECISIONS_ROUTE, "/metrics", "/healthz", "/readyz", "/admin/model", "/admin/cutoff",
-     "/admin/faults", "/admin/rollout", "/openapi.json", "/docs"}
+    {DECISIONS_ROUTE, BATCH_ROUTE, "/metrics", "/healthz", "/readyz", "/admin/model",
+     "/admin/cutoff", "/admin/faults", "/admin/rollout", "/openapi.json", "/docs"}
 )  # fmt: skip
 _DRAIN_LIMIT = 16 * 1024 * 1024  # past this a too-large body is not drained any further
 _RESERVE_S = 0.015  # budget kept for the model and the commit after the dependencies
@@ -614,10 +629,37 @@ async def post_decision(
         return _error(500, "internal error; the decision was not made", request_id)
 
 
-def _observe(state: ServiceState, timer: _Timer, outcome: str) -> float:
+def _observe(
+    state: ServiceState, timer: _Timer, outcome: str, route: str = DECISIONS_ROUTE
+) -> float:
     seconds = timer.total_s()
-    state.metrics.request_duration.labels(route=DECISIONS_ROUTE, outcome=outcome).observe(seconds)
+    state.metrics.request_duration.labels(route=route, outcome=outcome).observe(seconds)
     return seconds
+
+
+def _rejection_row(
+    refusal: _Refusal, request_id: str, received_at: str, payload_sha: str | None, size: int
+) -> dict[str, Any]:
+    return {
+        "request_id": request_id,
+        "received_at": received_at,
+        "status": refusal.status,
+        "detail": refusal.detail,
+        "reasons_json": json.dumps(refusal.errors),
+        "application_id": refusal.application_id,
+        "payload_sha256": payload_sha,
+        "body_bytes": size,
+    }
+
+
+async def _log_rejections(state: ServiceState, rows: Sequence[dict[str, Any]]) -> None:
+    """Commit rejected-table rows; a failure is logged, the refusals are answered anyway."""
+    try:
+        futures = [state.store.submit_rejection(row) for row in rows]
+        for fut in futures:
+            await _await_commit(fut, 5.0)
+    except Exception:  # noqa: BLE001 - the refusal is answered even if logging it failed
+        log.exception("could not log %d rejected request(s)", len(rows))
 
 
 async def _refuse(
@@ -628,29 +670,20 @@ async def _refuse(
     received_at: str,
     payload_sha: str | None,
     size: int,
+    route: str = DECISIONS_ROUTE,
 ) -> Response:
-    row = {
-        "request_id": request_id,
-        "received_at": received_at,
-        "status": refusal.status,
-        "detail": refusal.detail,
-        "reasons_json": json.dumps(refusal.errors),
-        "application_id": refusal.application_id,
-        "payload_sha256": payload_sha,
-        "body_bytes": size,
-    }
-    try:
-        await _await_commit(state.store.submit_rejection(row), 5.0)
-    except Exception:  # noqa: BLE001 - the refusal is answered even if logging it failed
-        log.exception("could not log rejected request %s", request_id)
-    _observe(state, timer, "rejected")
+    await _log_rejections(
+        state, [_rejection_row(refusal, request_id, received_at, payload_sha, size)]
+    )
+    _observe(state, timer, "rejected", route)
     body = ErrorResponse(
         detail=refusal.detail, errors=refusal.errors, request_id=request_id
     ).model_dump()
     return JSONResponse(body, status_code=refusal.status, headers=refusal.headers)
 
 
-def _existing(state: ServiceState, application_id: int, payload_sha: str) -> Response | None:
+def _lookup(state: ServiceState, application_id: int, payload_sha: str) -> dict[str, Any] | None:
+    """The logged decision as a replay body, None when not logged, or a 409 ``_Refusal``."""
     row = state.store.find(application_id)
     if row is None:
         return None
@@ -662,7 +695,164 @@ def _existing(state: ServiceState, application_id: int, payload_sha: str) -> Res
             [{"field": "application_id", "reason": "already decided", "type": "conflict"}],
             application_id=application_id,
         )
-    return JSONResponse(_replay(row), headers={"Idempotent-Replay": "true"})
+    return _replay(row)
+
+
+def _existing(state: ServiceState, application_id: int, payload_sha: str) -> Response | None:
+    body = _lookup(state, application_id, payload_sha)
+    return None if body is None else JSONResponse(body, headers={"Idempotent-Replay": "true"})
+
+
+async def _dependencies(
+    state: ServiceState, payload: dict[str, Any], budget_s: float
+) -> tuple[dict[str, Any], list[str], dict[str, float]]:
+    """Every dependency for one application, concurrently: (served, failed, ms per call)."""
+    calls = await asyncio.gather(*(_call(state, n, payload, budget_s) for n in DEPENDENCIES))
+    served = dict(payload)
+    failed: list[str] = []
+    ms: dict[str, float] = {}
+    for name, fields, _kind, seconds in calls:
+        ms[name] = round(seconds * 1000, 3)
+        if fields is None:
+            failed.append(name)
+            served.update(dict.fromkeys(RETURNS[name]))
+        else:
+            served.update({k: v for k, v in fields.items() if k in RETURNS[name]})
+    return served, failed, ms
+
+
+@dataclass
+class _Case:
+    """One application on its way through a decision (the single and the batch endpoint)."""
+
+    app: Application
+    payload: dict[str, Any]
+    canonical: str
+    payload_sha: str
+    request_id: str
+    served: dict[str, Any] = field(default_factory=dict)
+    failed: list[str] = field(default_factory=list)
+    dep_ms: dict[str, float] = field(default_factory=dict)
+    arm: str = "primary"
+    entry: ModelEntry | None = None
+    decision: str = "review"
+    decided_by: str = "manual-review"
+    pd: float | None = None
+    score: int | None = None
+    reasons: list[str] = field(default_factory=list)
+    fallback: str | None = None
+    missing: list[str] = field(default_factory=list)
+
+
+def _case(app_: Application, request_id: str) -> _Case:
+    payload = app_.model_dump(mode="json")
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"))
+    sha = hashlib.sha256(canonical.encode()).hexdigest()
+    return _Case(app_, payload, canonical, sha, request_id)
+
+
+def _decide_cases(state: ServiceState, cases: Sequence[_Case]) -> None:
+    """Route and decide ``cases`` in place (dependencies already called).
+
+    Each case goes to its arm (:meth:`ServiceState.route`); the healthy ones of one arm are
+    scored together by :func:`score_applications`; a case with a failed dependency gets the
+    configured fallback: manual review, or the knock-out rules on what we have (a missing
+    field fails its rule).
+    """
+    cfg = state.config
+    scored: dict[int, tuple[ModelEntry, Any, list[_Case]]] = {}
+    ruled: dict[int, tuple[ModelEntry, list[_Case]]] = {}
+    for c in cases:
+        c.arm, c.entry, explainer = state.route(c.app.application_id)
+        c.missing = [
+            f for f in model_features(c.entry.model) if f in c.served and c.served[f] is None
+        ]
+        if not c.failed:
+            scored.setdefault(id(c.entry), (c.entry, explainer, []))[2].append(c)
+            continue
+        c.fallback = cfg.fallback
+        if cfg.fallback == "rules":
+            ruled.setdefault(id(c.entry), (c.entry, []))[1].append(c)
+        else:
+            c.decision, c.decided_by = "review", "manual-review"
+    for entry, explainer, group in scored.values():
+        outs = score_applications(
+            entry.model, explainer, [c.served for c in group], entry.columns,
+            cutoff=cfg.cutoff, review_margin=cfg.review_margin,
+        )  # fmt: skip
+        for c, out in zip(group, outs, strict=True):
+            c.pd, c.score, c.decision = out["pd"], out["score"], out["decision"]
+            c.reasons = [out[k] for k in REASON_COLUMNS if out[k] is not None]
+            c.decided_by = entry.version
+    for entry, group in ruled.values():
+        X = _frame_rows([c.served for c in group], entry.columns)
+        passes = passes_knockout(X, by_rule=True)
+        for i, c in enumerate(group):
+            c.decision = "approve" if bool(passes[i].all()) else "decline"
+            c.reasons = _knockout_reasons(passes[i], X, i)
+            c.decided_by = "rules-policy"
+
+
+def _log_row(c: _Case, received_at: str, timings: dict[str, float]) -> dict[str, Any]:
+    """The decision-log row of a decided case."""
+    reasons = c.reasons
+    return {
+        "application_id": c.app.application_id,
+        "applied_at": c.app.applied_at.isoformat(),
+        "model_version": c.decided_by,
+        "pd": c.pd,
+        "score": c.score,
+        "decision": c.decision,
+        **{k: (reasons[n] if n < len(reasons) else None) for n, k in enumerate(REASON_COLUMNS)},
+        **{k: c.served.get(k) for k in SNAPSHOT_COLUMNS},
+        "request_id": c.request_id,
+        "received_at": received_at,
+        "active_model": c.entry.version,
+        "model_sha256": c.entry.sha256,
+        "fallback": c.fallback,
+        "failed_dependencies": ",".join(c.failed) or None,
+        "payload_sha256": c.payload_sha,
+        "input_json": c.canonical,
+        "timings_json": json.dumps(timings),
+        "arm": c.arm,
+    }
+
+
+def _acknowledge(state: ServiceState, c: _Case) -> None:
+    """After the commit: the shadow submission (off the request path) and the counters."""
+    shadow = state.shadow
+    if shadow is not None and not c.failed:  # put_nowait, or drop
+        shadow.submit(c.request_id, c.app.application_id, c.entry.version, c.served)
+    m = state.metrics
+    proxy = "protected" if c.app.protected_proxy >= 0.5 else "reference"
+    m.decisions.labels(
+        decision=c.decision, segment=c.app.segment, model_version=c.decided_by, proxy_group=proxy
+    ).inc()
+    for name in c.failed:
+        m.fallback.labels(mode=c.fallback, dependency=name).inc()
+    for feature in c.missing:
+        m.missing_features.labels(feature=feature).inc()
+    if c.score is not None:
+        m.score_bin.labels(model_version=c.entry.version, bin=str(c.entry.score_bin(c.score))).inc()
+
+
+def _answer(c: _Case, timings: dict[str, float]) -> dict[str, Any]:
+    """The :class:`DecisionResponse` body of a committed decision."""
+    return {
+        "request_id": c.request_id,
+        "application_id": c.app.application_id,
+        "decision": c.decision,
+        "pd": c.pd,
+        "score": c.score,
+        "model_version": c.decided_by,
+        "model_sha256": c.entry.sha256,
+        "arm": c.arm,
+        "reasons": c.reasons,
+        "fallback": c.fallback or False,
+        "failed_dependencies": c.failed,
+        "timings": timings,
+        "replay": False,
+    }
 
 
 async def _decide(
@@ -674,75 +864,20 @@ async def _decide(
     received_at: str,
 ) -> Response:
     cfg = state.config
-    payload = app_.model_dump(mode="json")
-    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"))
-    payload_sha = hashlib.sha256(canonical.encode()).hexdigest()
-    replay = _existing(state, app_.application_id, payload_sha)
+    c = _case(app_, request_id)
+    replay = _existing(state, app_.application_id, c.payload_sha)
     if replay is not None:
         _observe(state, timer, "ok")
         return replay
     timer.lap("idempotency")
 
     budget = max(0.0, deadline - _RESERVE_S - time.perf_counter())
-    calls = await asyncio.gather(*(_call(state, n, payload, budget) for n in DEPENDENCIES))
-    served = dict(payload)
-    failed: list[str] = []
-    for name, fields, _kind, seconds in calls:
-        timer.ms[name] = round(seconds * 1000, 3)
-        if fields is None:
-            failed.append(name)
-            served.update(dict.fromkeys(RETURNS[name]))
-        else:
-            served.update({k: v for k, v in fields.items() if k in RETURNS[name]})
+    c.served, c.failed, c.dep_ms = await _dependencies(state, c.payload, budget)
+    timer.ms.update(c.dep_ms)
     timer.lap("dependencies")
-
-    arm, entry, explainer = state.route(app_.application_id)
-    model = entry.model
-    missing = [f for f in model_features(model) if f in served and served[f] is None]
-    reasons: list[str] = []
-    p: float | None = None
-    score: int | None = None
-    fallback: str | None = None
-    if failed:
-        fallback = cfg.fallback
-        if fallback == "rules":  # the knock-out rules on what we have: missing fails a rule
-            X = _frame(served, entry.columns)
-            passes = passes_knockout(X, by_rule=True)[0]
-            decision = "approve" if bool(passes.all()) else "decline"
-            reasons = _knockout_reasons(passes, X)
-            decided_by = "rules-policy"
-        else:
-            decision, decided_by = "review", "manual-review"
-    else:
-        decided_by = entry.version
-        (out,) = score_applications(
-            model, explainer, [served], entry.columns,
-            cutoff=cfg.cutoff, review_margin=cfg.review_margin,
-        )  # fmt: skip
-        p, score, decision = out["pd"], out["score"], out["decision"]
-        reasons = [out[c] for c in REASON_COLUMNS if out[c] is not None]
+    _decide_cases(state, [c])
     timer.lap("model")
-
-    row: dict[str, Any] = {
-        "application_id": app_.application_id,
-        "applied_at": app_.applied_at.isoformat(),
-        "model_version": decided_by,
-        "pd": p,
-        "score": score,
-        "decision": decision,
-        **{c: (reasons[k] if k < len(reasons) else None) for k, c in enumerate(REASON_COLUMNS)},
-        **{c: served.get(c) for c in SNAPSHOT_COLUMNS},
-        "request_id": request_id,
-        "received_at": received_at,
-        "active_model": entry.version,
-        "model_sha256": entry.sha256,
-        "fallback": fallback,
-        "failed_dependencies": ",".join(failed) or None,
-        "payload_sha256": payload_sha,
-        "input_json": canonical,
-        "timings_json": json.dumps(timer.ms),
-        "arm": arm,
-    }
+    row = _log_row(c, received_at, timer.ms)
     try:
         inserted = await _await_commit(
             state.store.submit_decision(row), cfg.commit_timeout_ms / 1000.0
@@ -757,45 +892,286 @@ async def _decide(
             headers={"Retry-After": "1"},
         )
     if not inserted:  # another request with this id committed first
-        replay = _existing(state, app_.application_id, payload_sha)
+        replay = _existing(state, app_.application_id, c.payload_sha)
         if replay is not None:
             _observe(state, timer, "ok")
             return replay
     timer.lap("commit")
-    shadow = state.shadow
-    if shadow is not None and not failed:  # off the request path: put_nowait, or drop
-        shadow.submit(request_id, app_.application_id, entry.version, served)
-
-    m = state.metrics
-    proxy = "protected" if app_.protected_proxy >= 0.5 else "reference"
-    m.decisions.labels(
-        decision=decision, segment=app_.segment, model_version=decided_by, proxy_group=proxy
-    ).inc()
-    for name in failed:
-        m.fallback.labels(mode=fallback, dependency=name).inc()
-    for feature in missing:
-        m.missing_features.labels(feature=feature).inc()
-    if score is not None:
-        m.score_bin.labels(model_version=entry.version, bin=str(entry.score_bin(score))).inc()
+    _acknowledge(state, c)
     seconds = _observe(state, timer, "ok")
     timer.ms["total"] = round(seconds * 1000, 3)
     state.store.record_duration(app_.application_id, seconds * 1000)
-    body = {
-        "request_id": request_id,
-        "application_id": app_.application_id,
-        "decision": decision,
-        "pd": p,
-        "score": score,
-        "model_version": decided_by,
-        "model_sha256": entry.sha256,
-        "arm": arm,
-        "reasons": reasons,
-        "fallback": fallback or False,
-        "failed_dependencies": failed,
-        "timings": timer.ms,
-        "replay": False,
-    }
-    return JSONResponse(body)
+    return JSONResponse(_answer(c, timer.ms))
+
+
+# -- batch -----------------------------------------------------------------------------------
+_BATCH_SHAPE = 'the body must be {"applications": [<Application>, ...]}'
+
+
+def _shape_error(loc: tuple[Any, ...], msg: str, type_: str) -> dict[str, str]:
+    return field_errors([{"loc": loc, "msg": msg, "type": type_}])[0]
+
+
+def _batch_items(body: bytes, max_batch: int) -> list[Any]:
+    """The ``applications`` list of a batch body, or a whole-body ``_Refusal`` (400/413/422)."""
+    try:
+        doc = json.loads(body)
+    except (ValueError, RecursionError):
+        raise _Refusal(
+            400,
+            "malformed JSON: the body is not one JSON object",
+            [_shape_error((), "Invalid JSON", "json_invalid")],
+        ) from None
+    if not isinstance(doc, dict):
+        raise _Refusal(
+            422,
+            f"{_BATCH_SHAPE}; got a JSON {type(doc).__name__}",
+            [_shape_error((), "Input should be an object", "model_type")],
+        )
+    errors = [
+        _shape_error((key,), "Extra inputs are not permitted", "extra_forbidden")
+        for key in doc
+        if key != "applications"
+    ]
+    items = doc.get("applications")
+    if "applications" not in doc:
+        errors.append(_shape_error(("applications",), "Field required", "missing"))
+    elif not isinstance(items, list):
+        errors.append(_shape_error(("applications",), "Input should be a valid list", "list_type"))
+    elif not items:
+        errors.append(_shape_error(("applications",), "List should have at least 1 item",
+                                   "too_short"))  # fmt: skip
+    if errors:
+        raise _Refusal(422, f"invalid batch: {_BATCH_SHAPE}", errors)
+    if len(items) > max_batch:
+        raise _Refusal(
+            413,
+            f"{len(items)} applications is over the limit of max_batch={max_batch}; split into "
+            f"batches of at most {max_batch}",
+            [_shape_error(("applications",), f"List should have at most {max_batch} items",
+                          "too_long")],
+        )  # fmt: skip
+    return items
+
+
+def _item_id(item: Any) -> int | None:
+    """The item's ``application_id`` when it is a valid one (for the answer and the log)."""
+    value = item.get("application_id") if isinstance(item, dict) else None
+    ok = isinstance(value, int) and not isinstance(value, bool) and 1 <= value < 2**63
+    return value if ok else None
+
+
+@decisions.post(
+    BATCH_ROUTE,
+    summary="Decide up to max_batch credit applications in one request",
+    response_model=BatchResponse,
+    responses={
+        400: {"model": ErrorResponse, "description": "malformed JSON"},
+        413: {"model": ErrorResponse, "description": "more than max_batch applications, or "
+              "the body over the batch limit: split into smaller batches"},
+        422: {"model": ErrorResponse, "description": _BATCH_SHAPE},
+        500: {"model": ErrorResponse, "description": "no decision of the batch acknowledged"},
+        503: {"model": ErrorResponse, "description": "the decision log did not commit in "
+              "time: no decision acknowledged; retry the batch (idempotent)"},
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "description": "1 to max_batch (default 500) applications, each exactly the body "
+            "of POST /v1/decisions. Each is validated, made idempotent, sent to the "
+            "dependencies and routed on its own; a bad item gets its own status and reasons "
+            "(and a row in the rejected table) while the others are decided.",
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "title": "BatchRequest",
+                        "type": "object",
+                        "properties": {
+                            "applications": {
+                                "type": "array",
+                                "minItems": 1,
+                                "items": Application.model_json_schema(),
+                                "description": "the applications (max_batch at most)",
+                            }
+                        },
+                        "required": ["applications"],
+                        "additionalProperties": False,
+                    }
+                }
+            },
+        }
+    },
+)  # fmt: skip
+async def post_decision_batch(
+    request: Request, state: Annotated[ServiceState, Depends(get_state)]
+) -> Response:
+    """Decide a batch: each item exactly as ``POST /v1/decisions`` would, one group commit.
+
+    The answer (200) lists, in input order, each item's status (200, 409, 413, 422) with its
+    decision or its reasons; every decision in it is committed (one transaction) before the
+    answer. If that commit fails, nothing is acknowledged (500 or 503; retry: idempotent).
+    """
+    timer = _Timer(time.perf_counter())
+    cfg = state.config
+    request_id = uuid.uuid4().hex
+    received_at = _now()
+    payload_sha: str | None = None
+    size = 0
+    try:
+        limit = cfg.batch_body_limit()
+        body, size = await _read_body(request, limit)
+        if body is None:
+            raise _Refusal(
+                413,
+                f"body of {size} bytes is over the batch limit of {limit} bytes; split into "
+                "smaller batches",
+                headers={"Connection": "close"} if size > _DRAIN_LIMIT else None,
+            )
+        payload_sha = hashlib.sha256(body).hexdigest()
+        items = _batch_items(body, cfg.max_batch)
+        return await _decide_batch(state, items, timer, request_id, received_at)
+    except _Refusal as refusal:
+        return await _refuse(
+            state, refusal, timer, request_id, received_at, payload_sha, size, BATCH_ROUTE
+        )
+    except Exception:  # noqa: BLE001 - an answer (500) and a log line, never a hang
+        log.exception("batch request %s failed", request_id)
+        _observe(state, timer, "error", BATCH_ROUTE)
+        return _error(500, "internal error; no decision of this batch was acknowledged", request_id)
+
+
+async def _decide_batch(
+    state: ServiceState,
+    items: list[Any],
+    timer: _Timer,
+    request_id: str,
+    received_at: str,
+) -> Response:
+    cfg = state.config
+    results: list[dict[str, Any] | None] = [None] * len(items)
+    rejections: list[dict[str, Any]] = []
+
+    def refuse(i: int, refusal: _Refusal, sha: str | None, size: int) -> None:
+        results[i] = {"application_id": refusal.application_id, "status": refusal.status,
+                      "decision": None, "detail": refusal.detail,
+                      "errors": refusal.errors}  # fmt: skip
+        rejections.append(_rejection_row(refusal, f"{request_id}-{i}", received_at, sha, size))
+
+    # 1. validate each item as POST /v1/decisions validates its body
+    valid: list[tuple[int, _Case, int]] = []
+    for i, item in enumerate(items):
+        raw = json.dumps(item).encode()  # NaN/Infinity stay literals: refused below
+        sha = hashlib.sha256(raw).hexdigest()
+        if len(raw) > cfg.max_body_bytes:
+            detail = f"item of {len(raw)} bytes is over the limit of {cfg.max_body_bytes} bytes"
+            refuse(i, _Refusal(413, detail, application_id=_item_id(item)), sha, len(raw))
+            continue
+        try:
+            app_ = Application.model_validate_json(raw)
+        except ValidationError as exc:
+            refusal = _Refusal(422, "invalid application: see errors (one per field)",
+                               field_errors(exc), application_id=_item_id(item))  # fmt: skip
+            refuse(i, refusal, sha, len(raw))
+            continue
+        valid.append((i, _case(app_, f"{request_id}-{i}"), len(raw)))
+    timer.lap("parse")
+
+    # 2. idempotency: logged before, or twice in this batch
+    fresh: list[tuple[int, _Case]] = []
+    first: dict[int, tuple[int, _Case]] = {}
+    repeats: list[tuple[int, int, str, int]] = []  # (index, index of the first, sha, size)
+    for i, c, size in valid:
+        aid = c.app.application_id
+        if aid in first:
+            j, other = first[aid]
+            if other.payload_sha == c.payload_sha:
+                repeats.append((i, j, c.payload_sha, size))
+            else:
+                refusal = _Refusal(
+                    409,
+                    f"application_id {aid} appears twice in this batch with different "
+                    "payloads; send each application once",
+                    [{"field": "application_id", "reason": "repeated in the batch with "
+                      "another payload", "type": "conflict"}],
+                    application_id=aid,
+                )  # fmt: skip
+                refuse(i, refusal, c.payload_sha, size)
+            continue
+        first[aid] = (i, c)
+        try:
+            logged = _lookup(state, aid, c.payload_sha)
+        except _Refusal as refusal:
+            refuse(i, refusal, c.payload_sha, size)
+            continue
+        if logged is not None:
+            results[i] = {"application_id": aid, "status": 200, "decision": logged,
+                          "detail": None, "errors": []}  # fmt: skip
+        else:
+            fresh.append((i, c))
+    timer.lap("idempotency")
+
+    # 3. dependencies, every item concurrently, each cut where a single request's would be:
+    # at the request budget less the model's reserve, counted from here (a long parse of a
+    # big batch must not turn into false dependency timeouts)
+    budget = max(0.0, cfg.request_budget_ms / 1000.0 - _RESERVE_S)
+    calls = await asyncio.gather(*(_dependencies(state, c.payload, budget) for _, c in fresh))
+    for (_, c), (served, failed, ms) in zip(fresh, calls, strict=True):
+        c.served, c.failed, c.dep_ms = served, failed, ms
+    timer.lap("dependencies")
+
+    # 4. decide (scored together per arm), 5. one group commit
+    _decide_cases(state, [c for _, c in fresh])
+    timer.lap("model")
+    rows = [_log_row(c, received_at, {**timer.ms, **c.dep_ms}) for _, c in fresh]
+    inserted: list[bool] = []
+    if rows:
+        try:
+            inserted = await _await_commit(
+                state.store.submit_decisions(rows), cfg.commit_timeout_ms / 1000.0
+            )
+        except TimeoutError:
+            _observe(state, timer, "error", BATCH_ROUTE)
+            return _error(
+                503,
+                f"the decision log did not commit within {cfg.commit_timeout_ms:g} ms; no "
+                "decision of this batch was acknowledged; retry the batch (it is idempotent)",
+                request_id,
+                headers={"Retry-After": "1"},
+            )
+    timer.lap("commit")
+    acknowledged: list[tuple[int, _Case]] = []
+    for (i, c), ok in zip(fresh, inserted, strict=True):
+        if not ok:  # another request with this id committed first
+            try:
+                logged = _lookup(state, c.app.application_id, c.payload_sha)
+            except _Refusal as refusal:
+                refuse(i, refusal, c.payload_sha, None)
+                continue
+            if logged is not None:
+                results[i] = {"application_id": c.app.application_id, "status": 200,
+                              "decision": logged, "detail": None, "errors": []}  # fmt: skip
+                continue
+        acknowledged.append((i, c))
+    for _, c in acknowledged:
+        _acknowledge(state, c)
+    seconds = _observe(state, timer, "ok", BATCH_ROUTE)
+    timer.ms["total"] = round(seconds * 1000, 3)
+    for i, c in acknowledged:
+        state.store.record_duration(c.app.application_id, seconds * 1000)
+        results[i] = {"application_id": c.app.application_id, "status": 200,
+                      "decision": _answer(c, {**timer.ms, **c.dep_ms}), "detail": None,
+                      "errors": []}  # fmt: skip
+    for i, j, sha, size in repeats:  # the same application twice: the second replays the first
+        done = results[j]
+        if done["status"] == 200:
+            results[i] = {**done, "decision": {**done["decision"], "replay": True}}
+        else:
+            again = _Refusal(done["status"], done["detail"], done["errors"],
+                             application_id=done["application_id"])  # fmt: skip
+            refuse(i, again, sha, size)
+    if rejections:
+        await _log_rejections(state, rejections)
+    return JSONResponse({"request_id": request_id, "results": results})
 
 
 # -- admin -----------------------------------------------------------------------------------
@@ -1036,7 +1412,9 @@ def create_app(config: ServiceConfig | None = None, **overrides: Any) -> FastAPI
     --------
     >>> app = create_app(db="/tmp/lendlab-doc.db")
     >>> sorted(p for p in app.openapi()["paths"] if p.startswith(("/v1", "/admin")))
-    ['/admin/cutoff', '/admin/faults', '/admin/model', '/admin/rollout', '/v1/decisions']
+    ... # doctest: +NORMALIZE_WHITESPACE
+    ['/admin/cutoff', '/admin/faults', '/admin/model', '/admin/rollout', '/v1/decisions',
+     '/v1/decisions/batch']
     """
     if config is None:
         config = ServiceConfig(**overrides)
@@ -1105,4 +1483,17 @@ def create_app(config: ServiceConfig | None = None, **overrides: Any) -> FastAPI
         return JSONResponse({"detail": "invalid request body", "errors": errors}, status)
 
     app.add_middleware(_CountRequests)
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:  # the batch limit is the config's, not the default's
+        if app.openapi_schema is None:
+            schema = copy.deepcopy(generate())
+            body = schema["paths"][BATCH_ROUTE]["post"]["requestBody"]["content"]
+            body["application/json"]["schema"]["properties"]["applications"]["maxItems"] = (
+                config.max_batch
+            )
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi
     return app

@@ -33,6 +33,7 @@ __all__ = ["DEPENDENCIES", "DependencyKnobs", "ServiceConfig", "load_config"]
 
 #: The simulated dependencies, by the name metrics and the admin API use.
 DEPENDENCIES: tuple[str, ...] = ("bureau", "income_verification")
+_BATCH_BODY_CAP = 64 * 1024 * 1024  # the batch endpoint's largest body limit
 
 
 class DependencyKnobs(BaseModel):
@@ -109,7 +110,17 @@ class ServiceConfig(BaseModel):
         same ``application_id``: it is idempotent). Separate from the budget so that a busy
         machine turns into slow answers, counted against the SLO, rather than refusals.
     max_body_bytes : int, default 65536
-        Larger bodies get 413.
+        Larger bodies get 413 (for a batch: larger items get a 413 result each).
+    max_batch : int, default 500
+        Most applications in one ``POST /v1/decisions/batch``; more is a 413 that says to
+        split into batches of at most this many.
+    max_batch_body_bytes : int, optional
+        Body limit of ``POST /v1/decisions/batch``; default ``max_batch * max_body_bytes``
+        capped at 64 MB (:meth:`batch_body_limit`).
+    max_in_flight : int, default 64
+        Most decision requests (a batch counts as one) being handled at once; past it the
+        service sheds load: 503 with ``Retry-After`` and the reason, counted in
+        ``lendlab_shed_total``, never a silent approval.
     synchronous : {"FULL", "NORMAL"}
         SQLite's fsync policy for the log (see :mod:`lendlab.serving.store`): FULL survives a
         power cut; NORMAL (with WAL) survives ``kill -9`` but may lose the last commits on
@@ -141,6 +152,9 @@ class ServiceConfig(BaseModel):
     request_budget_ms: float = Field(80.0, gt=0, le=60_000)
     commit_timeout_ms: float = Field(2_000.0, gt=0, le=60_000)
     max_body_bytes: int = Field(65_536, ge=1_024, le=16 * 1024 * 1024)
+    max_batch: int = Field(500, ge=1, le=10_000)
+    max_batch_body_bytes: int | None = Field(None, ge=1_024, le=_BATCH_BODY_CAP)
+    max_in_flight: int = Field(64, ge=1, le=100_000)
     commit_batch_max: int = Field(256, ge=1, le=10_000)
     synchronous: Literal["FULL", "NORMAL"] = "FULL"
     dependency_seed: int = Field(0, ge=0)
@@ -175,6 +189,20 @@ class ServiceConfig(BaseModel):
                 "(e.g. --canary challenger) or leave canary_share at 0"
             )
         return self
+
+    def batch_body_limit(self) -> int:
+        """Body limit of the batch endpoint, bytes (see ``max_batch_body_bytes``).
+
+        Examples
+        --------
+        >>> ServiceConfig(db="d.db").batch_body_limit()
+        32768000
+        >>> ServiceConfig(db="d.db", max_batch_body_bytes=1_000_000).batch_body_limit()
+        1000000
+        """
+        if self.max_batch_body_bytes is not None:
+            return self.max_batch_body_bytes
+        return min(self.max_batch * self.max_body_bytes, _BATCH_BODY_CAP)
 
     def resolved_model_dir(self) -> Path:
         """``model_dir``, or the default ``<db folder>/models-seed<seed>``.

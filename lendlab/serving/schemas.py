@@ -40,6 +40,9 @@ from lendlab.world.schema import CATEGORIES, COLUMNS, TRUTH_COLUMNS
 __all__ = [
     "APPLICATION_FIELDS",
     "Application",
+    "BatchItemResult",
+    "BatchRequest",
+    "BatchResponse",
     "DecisionResponse",
     "ErrorResponse",
     "FieldError",
@@ -126,6 +129,40 @@ class DecisionResponse(BaseModel):
     timings: dict[str, float] = Field(description="milliseconds per stage")
     arm: str = Field("primary", description="arm that decided: primary, canary, blue, green")
     replay: bool = Field(False, description="true when this is the logged decision, replayed")
+
+
+class BatchRequest(BaseModel):
+    """Body of ``POST /v1/decisions/batch`` (documentation: the service validates each item
+    on its own with :class:`Application`, so one bad item does not refuse the others)."""
+
+    model_config = ConfigDict(extra="forbid", title="BatchRequest")
+
+    applications: list[Application] = Field(
+        min_length=1, description="1 to max_batch (default 500) applications"
+    )
+
+
+class BatchItemResult(BaseModel):
+    """One item of a batch answer, in input order.
+
+    ``status`` is what ``POST /v1/decisions`` would have answered for that application alone:
+    200 with ``decision`` (``decision.replay`` true when it was already logged), 409 (the
+    ``application_id`` was decided with another payload), 413 (item over ``max_body_bytes``)
+    or 422 (invalid fields, one reason each in ``errors``); then ``decision`` is null.
+    """
+
+    application_id: int | None = Field(description="the item's id (null when unreadable)")
+    status: Literal[200, 409, 413, 422]
+    decision: DecisionResponse | None = None
+    detail: str | None = None
+    errors: list[FieldError] = []
+
+
+class BatchResponse(BaseModel):
+    """Body of a 200 answer to ``POST /v1/decisions/batch``: every row is committed."""
+
+    request_id: str = Field(description="id of the batch; item i's decision has <id>-<i>")
+    results: list[BatchItemResult]
 
 
 _SAFE = re.compile(r"[^A-Za-z0-9_.\-]")
