@@ -7,6 +7,7 @@ fitted"), the training target (0/1, one per row, both classes) and how a model b
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -70,10 +71,20 @@ def is_categorical(series: pd.Series) -> bool:
     )
 
 
+@functools.lru_cache(maxsize=256)
+def _category_index(categories: tuple[Any, ...]) -> pd.Index:
+    return pd.Index(list(categories), dtype=object)
+
+
 def category_codes(series: pd.Series, categories: Sequence[Any]) -> np.ndarray:
     """Position of each value in ``categories``; -1 for missing or unseen values."""
     values = series.astype(object).to_numpy()
-    codes = pd.Index(list(categories), dtype=object).get_indexer(values)
+    key = tuple(categories)
+    try:
+        index = _category_index(key)
+    except TypeError:  # unhashable categories: build the index each time
+        index = pd.Index(list(categories), dtype=object)
+    codes = index.get_indexer(values)
     codes[pd.isna(values)] = -1
     return codes.astype(np.int64)
 
@@ -85,6 +96,10 @@ def numeric_values(series: pd.Series, where: str) -> np.ndarray:
     column was numeric when the model was fitted.
     """
     dtype = series.dtype
+    if dtype in _PLAIN_NUMERIC:  # fast path (the service scores one row at a time)
+        values = series.to_numpy(dtype=float, copy=True)
+        if not np.isinf(values).any():
+            return values
     if not pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
         example = series.dropna().iloc[0] if series.notna().any() else None
         raise TypeError(
@@ -92,3 +107,9 @@ def numeric_values(series: pd.Series, where: str) -> np.ndarray:
             f"dtype {dtype} (e.g. {example!r}); convert it with pandas.to_numeric."
         )
     return validation.numeric_column(series, where)
+
+
+#: numpy dtypes whose values convert to float exactly as ``numeric_column`` converts them.
+_PLAIN_NUMERIC = frozenset(
+    np.dtype(t) for t in ("float64", "float32", "int64", "int32", "int16", "int8")
+)

@@ -21,6 +21,11 @@ A decision, step by step (each timed; the ms per stage are in the response and t
    with a review band, reasons for declines (:func:`lendlab.models.reason_codes`);
 6. queue the row to the decision store and answer only after its group commit.
 
+Load shedding: past ``max_in_flight`` decision requests in flight (a batch counts as one) the
+answer is 503 with ``Retry-After`` and the reason, counted in ``lendlab_shed_total``; nothing
+is decided, so nothing is approved. ``lendlab_event_loop_lag_seconds`` (sampled by a
+background task) tells a busy service from a slow dependency when timeouts rise.
+
 Every refusal (400, 409, 413, 422) is a row of the ``rejected`` table, and is never approved.
 
 **Batches** (``POST /v1/decisions/batch``, body ``{"applications": [...]}`` with 1 to
@@ -55,6 +60,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import gc
 import hashlib
 import hmac
 import json
@@ -161,6 +167,7 @@ class ServiceState:
     canary_explainer: Scorecard | None = None
     canary_share: float = 0.0
     shadow: ShadowRunner | None = None
+    in_flight: int = 0
 
     @property
     def arm(self) -> str:
@@ -578,7 +585,11 @@ class _Refusal(Exception):
         409: {"model": ErrorResponse, "description": "application_id logged with another payload"},
         413: {"model": ErrorResponse, "description": "body over max_body_bytes (64 KB)"},
         422: {"model": ErrorResponse, "description": "invalid fields, a reason per field"},
-        503: {"model": ErrorResponse, "description": "the decision log did not commit in time"},
+        503: {
+            "model": ErrorResponse,
+            "description": "the decision log did not commit in "
+            "time, or overloaded (max_in_flight): nothing decided, retry (Retry-After)",
+        },
     },
     openapi_extra={
         "requestBody": {
@@ -593,6 +604,33 @@ async def post_decision(
     request: Request, state: Annotated[ServiceState, Depends(get_state)]
 ) -> Response:
     """Decide an application (see the module docstring for the steps)."""
+    return await _admitted(request, state, DECISIONS_ROUTE, _decision_request)
+
+
+async def _admitted(request: Request, state: ServiceState, route: str, handler: Any) -> Response:
+    """Load shedding: past ``max_in_flight`` requests in flight, 503 and nothing decided."""
+    cfg = state.config
+    if state.in_flight >= cfg.max_in_flight:
+        await _read_body(request, cfg.max_body_bytes)  # drained, so the client gets the 503
+        state.metrics.shed.labels(route=route).inc()
+        return _error(
+            503,
+            f"overloaded: {state.in_flight} decision requests in flight (max_in_flight="
+            f"{cfg.max_in_flight}); nothing was decided, retry after 1 s with the same "
+            "application_id",
+            uuid.uuid4().hex,
+            headers={"Retry-After": "1"},
+        )
+    state.in_flight += 1
+    state.metrics.in_flight.set(state.in_flight)
+    try:
+        return await handler(request, state)
+    finally:
+        state.in_flight -= 1
+        state.metrics.in_flight.set(state.in_flight)
+
+
+async def _decision_request(request: Request, state: ServiceState) -> Response:
     timer = _Timer(time.perf_counter())
     cfg = state.config
     deadline = timer.start + cfg.request_budget_ms / 1000.0
@@ -1010,7 +1048,12 @@ async def post_decision_batch(
     The answer (200) lists, in input order, each item's status (200, 409, 413, 422) with its
     decision or its reasons; every decision in it is committed (one transaction) before the
     answer. If that commit fails, nothing is acknowledged (500 or 503; retry: idempotent).
+    A batch takes one of the ``max_in_flight`` slots.
     """
+    return await _admitted(request, state, BATCH_ROUTE, _batch_request)
+
+
+async def _batch_request(request: Request, state: ServiceState) -> Response:
     timer = _Timer(time.perf_counter())
     cfg = state.config
     request_id = uuid.uuid4().hex
@@ -1452,9 +1495,16 @@ def create_app(config: ServiceConfig | None = None, **overrides: Any) -> FastAPI
         if config.shadow is not None:
             state.set_shadow(config.shadow)
         app.state.service = state
+        watcher = asyncio.create_task(metrics_.watch_loop())
+        # what start-up built (models, the world's tables) never becomes garbage: keep it out
+        # of the collector's generations, so a full collection under load stays short
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:
+            gc.unfreeze()
+            watcher.cancel()
             if state.shadow is not None:
                 state.shadow.close()
             store.close()

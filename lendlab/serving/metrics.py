@@ -20,9 +20,15 @@ True
 
 from __future__ import annotations
 
+import collections
+import time  # noqa: F401 - the watch_loop doctest uses it
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
-__all__ = ["DEPENDENCY_BUCKETS", "LATENCY_BUCKETS", "ServiceMetrics"]
+__all__ = ["DEPENDENCY_BUCKETS", "LATENCY_BUCKETS", "LOOP_LAG_INTERVAL_S", "ServiceMetrics"]
+
+#: How often :meth:`ServiceMetrics.watch_loop` samples the event-loop lag, seconds.
+LOOP_LAG_INTERVAL_S = 0.1
 
 #: Request-latency bucket edges, seconds (the contract's list; +Inf is added by the client).
 LATENCY_BUCKETS: tuple[float, ...] = (
@@ -114,12 +120,57 @@ class ServiceMetrics:
             ["model_version", "status"],
             registry=r,
         )
+        self.shed = Counter(
+            "lendlab_shed",
+            "Decision requests refused with 503 because max_in_flight were already in flight "
+            "(load shedding; never decided, never approved)",
+            ["route"],
+            registry=r,
+        )
+        self.in_flight = Gauge(
+            "lendlab_in_flight", "Decision requests being handled now", registry=r
+        )
+        self.loop_lag = Gauge(
+            "lendlab_event_loop_lag_seconds",
+            "Largest event-loop lag over the last second (how late a 0.1 s sleep woke up): "
+            "high lag with dependency timeouts means a busy service, not a slow dependency",
+            registry=r,
+        )
         self.rollout_arm = Gauge(
             "lendlab_rollout_arm_info",
             "The model version of each rollout arm in force (value 1)",
             ["arm", "model_version"],
             registry=r,
         )
+
+    async def watch_loop(self, interval: float = LOOP_LAG_INTERVAL_S, window: int = 10) -> None:
+        """Sample the event-loop lag every ``interval`` s; publish the max of the last ``window``.
+
+        Runs until cancelled (the service starts it in its lifespan).
+
+        Examples
+        --------
+        >>> import asyncio
+        >>> async def sample():
+        ...     m = ServiceMetrics()
+        ...     task = asyncio.create_task(m.watch_loop(interval=0.01))
+        ...     await asyncio.sleep(0.02)
+        ...     time.sleep(0.05)  # block the loop: the next sample sees ~0.05 s of lag
+        ...     await asyncio.sleep(0.03)
+        ...     task.cancel()
+        ...     return m.loop_lag._value.get()
+        >>> asyncio.run(sample()) >= 0.04
+        True
+        """
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        recent: collections.deque[float] = collections.deque(maxlen=window)
+        while True:
+            start = loop.time()
+            await asyncio.sleep(interval)
+            recent.append(max(0.0, loop.time() - start - interval))
+            self.loop_lag.set(max(recent))
 
     def set_arms(self, arms: dict[str, str]) -> None:
         """Publish the arms in force (``primary``/``blue``/``green``, ``canary``, ``shadow``)."""

@@ -363,3 +363,43 @@ def test_export_reads_unchanged_in_the_week3_tools(client: TestClient, tmp_path:
     assert len(log) == 60 and list(log.columns[:10]) == list(monitoring.LOG_COLUMNS)
     mix = monitoring.decision_mix(log, freq="MS")
     assert mix["n"].sum() == 60 if "n" in mix.columns else len(mix) >= 1
+
+
+# -- load shedding and the event-loop lag ----------------------------------------------------
+def test_over_max_in_flight_sheds_with_503_and_decides_nothing(make_client) -> None:
+    client = make_client(max_in_flight=2)
+    state = client.app.state.service
+    state.in_flight = 2  # two requests being handled (as if a burst were in progress)
+    r = client.post(ROUTE, json=example_application(80))
+    assert r.status_code == 503 and r.headers["Retry-After"] == "1"
+    assert "max_in_flight=2" in r.json()["detail"] and "nothing was decided" in r.json()["detail"]
+    batch = client.post(f"{ROUTE}/batch", json={"applications": [example_application(81)]})
+    assert batch.status_code == 503
+    assert rows(client, "decisions") == []
+    text = client.get("/metrics").text
+    assert 'lendlab_shed_total{route="/v1/decisions"} 1.0' in text
+    assert 'lendlab_shed_total{route="/v1/decisions/batch"} 1.0' in text
+    assert "lendlab_decisions_total{" not in text
+    state.in_flight = 1  # one slot free again
+    ok = client.post(ROUTE, json=example_application(80))
+    assert ok.status_code == 200 and ok.json()["decision"] in monitoring.DECISIONS
+    assert state.in_flight == 1  # the slot was given back after the answer
+    assert "lendlab_in_flight 1.0" in client.get("/metrics").text
+
+
+def test_event_loop_lag_is_sampled(client: TestClient) -> None:
+    import time as _time
+
+    _time.sleep(0.3)  # the watcher samples every 0.1 s
+    text = client.get("/metrics").text
+    line = next(x for x in text.splitlines() if x.startswith("lendlab_event_loop_lag_seconds "))
+    assert 0.0 <= float(line.split()[1]) < 5.0
+
+
+def test_scorecard_fast_pd_is_bit_for_bit_the_points_pd(model_dir: Path) -> None:
+    """The service's speed-up of Scorecard.predict_pd (numpy sum) changes no PD."""
+    version = json.loads((model_dir / "aliases.json").read_text())["champion"]
+    card = load_model(model_dir / f"{version}.joblib")
+    book = world.generate(5_000, seed=12)
+    slow = 1.0 / (1.0 + np.exp((card.points(book).to_numpy() - card.offset_) / card.factor_))
+    assert np.array_equal(card.predict_pd(book).to_numpy(), slow)
