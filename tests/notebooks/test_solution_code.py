@@ -26,6 +26,7 @@ SIZES = {
     "week05": {"n": 250_000, "n_big": 200_000},
     "week06": {"time_scale": 1 / 60},  # live service and replay: 20 s of traffic, not 40
     "week08": {"n": 30_000},  # the canary slices need ~300 rows per channel and night
+    "week07": {"n": 16_000, "serve_ui": False},  # n is MIN_N; the UI start is skipped
 }
 
 
