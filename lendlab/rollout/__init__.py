@@ -9,6 +9,9 @@
   documented defaults, loadable from JSON or TOML.
 * :func:`analyze` (``lendlab.rollout.analyze``) - canary vs baseline decisions: a
   :class:`Verdict` of promote / hold / rollback with one line per guardrail.
+* :func:`build_candidates` / :func:`simulate_canary` (``lendlab.rollout.candidates``) -
+  sealed release candidates as real artifacts (:class:`ReleaseCandidate`), and what a canary
+  of one would log.
 
 Dependencies point one way: serving -> rollout -> response.
 
@@ -20,22 +23,36 @@ Example
 """
 
 from lendlab.rollout.analyze import Verdict, analyze, arm_decisions
+from lendlab.rollout.candidates import (
+    CANARY_POLICY,
+    ReleaseCandidate,
+    SealedReleases,
+    build_candidates,
+    request_latency_ms,
+    simulate_canary,
+)
 from lendlab.rollout.compare import Comparison, compare, decide_vectorised, score_batch
 from lendlab.rollout.guardrails import Guardrails, load_guardrails
 from lendlab.rollout.judge import MetricJudgement, judge_metric, mann_whitney_shift, score_run
 
 __all__ = [
+    "CANARY_POLICY",
     "Comparison",
     "Guardrails",
     "MetricJudgement",
+    "ReleaseCandidate",
+    "SealedReleases",
     "Verdict",
     "analyze",
     "arm_decisions",
+    "build_candidates",
     "compare",
     "decide_vectorised",
     "judge_metric",
     "load_guardrails",
     "mann_whitney_shift",
+    "request_latency_ms",
     "score_batch",
     "score_run",
+    "simulate_canary",
 ]
