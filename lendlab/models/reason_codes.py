@@ -166,11 +166,14 @@ def reason_codes(
             take &= chosen[:, slot] != candidate
         chosen[rows[take], count[take]] = candidate[take]
         count += take
+    # one object block (not one aligned Series per column: the service explains one row at a
+    # time and the alignment cost more than the reasons)
     return pd.DataFrame(
-        {
-            f"reason_{k + 1}": pd.Series(chosen[:, k], index=X.index, dtype=object)
-            for k in range(max_reasons)
-        }
+        chosen,
+        index=X.index,
+        columns=[f"reason_{k + 1}" for k in range(max_reasons)],
+        dtype=object,
+        copy=False,
     )
 
 

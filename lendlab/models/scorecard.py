@@ -444,9 +444,7 @@ class Scorecard(ClassifierMixin, BaseEstimator):
         # points(X) in numpy, without the per-call DataFrame (the service scores one row at
         # a time): feature by feature in order, the additions DataFrame.sum(axis=1) makes,
         # so the PD is bit-for-bit the same
-        total = np.vstack([self.points_[j][bins[:, j]] for j in range(len(self.bins_))]).sum(
-            axis=0
-        )
+        total = np.vstack([self.points_[j][bins[:, j]] for j in range(len(self.bins_))]).sum(axis=0)
         log_odds_good = (total - self.offset_) / self.factor_
         return pd.Series(1.0 / (1.0 + np.exp(log_odds_good)), index=X.index, name="pd")
 

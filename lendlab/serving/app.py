@@ -60,6 +60,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import functools
 import gc
 import hashlib
 import hmac
@@ -373,23 +374,31 @@ _CATEGORY_DTYPES = {c: pd.CategoricalDtype(list(levels)) for c, levels in CATEGO
 _KNOCKOUT_COLUMNS = tuple(rule[0] for rule in POLICY_RULES)
 
 
+@functools.lru_cache(maxsize=64)
+def _column_index(columns: tuple[str, ...]) -> pd.Index:
+    """One Index object per column list: its hash table is built once, not once per request."""
+    return pd.Index(list(columns), dtype=object)
+
+
 def _frame_rows(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> pd.DataFrame:
     """Rows of ``columns`` in the world's dtypes (numbers float/int with NaN for missing,
     categories as categorical with the world's levels), as the models were trained on."""
-    data: dict[str, Any] = {}
-    for col in columns:
+    data: dict[int, Any] = {}
+    for k, col in enumerate(columns):
         values = [row.get(col) for row in rows]
         if col in _CATEGORY_DTYPES:
             dtype = _CATEGORY_DTYPES[col]
             codes = [dtype.categories.get_loc(v) if v is not None else -1 for v in values]
-            data[col] = pd.Categorical.from_codes(codes, dtype=dtype)
+            data[k] = pd.Categorical.from_codes(codes, dtype=dtype)
         elif col in _INTS and all(v is not None for v in values):
-            data[col] = np.array(values, dtype=np.int64)
+            data[k] = np.array(values, dtype=np.int64)
         elif col in _NUMERIC:
-            data[col] = np.array([np.nan if v is None else v for v in values], dtype=float)
+            data[k] = np.array([np.nan if v is None else v for v in values], dtype=float)
         else:
-            data[col] = values
-    return pd.DataFrame(data)
+            data[k] = values
+    frame = pd.DataFrame(data, copy=False)  # the arrays are fresh: no copy needed
+    frame.columns = _column_index(tuple(columns))
+    return frame
 
 
 def _frame(served: dict[str, Any], columns: Sequence[str]) -> pd.DataFrame:
@@ -499,7 +508,7 @@ def score_applications(
         out.append(row)
     if explain and explainer is not None:
         if explainer is model:
-            why = X.iloc[explain].reset_index(drop=True)
+            why = X if len(explain) == len(X) else X.iloc[explain].reset_index(drop=True)
         else:
             why = _frame_rows([served[i] for i in explain], SNAPSHOT_COLUMNS)
         codes = reason_codes(explainer, why)
@@ -600,11 +609,11 @@ class _Refusal(Exception):
         }
     },
 )
-async def post_decision(
-    request: Request, state: Annotated[ServiceState, Depends(get_state)]
-) -> Response:
+async def post_decision(request: Request) -> Response:
     """Decide an application (see the module docstring for the steps)."""
-    return await _admitted(request, state, DECISIONS_ROUTE, _decision_request)
+    # the state straight from the app, not through Depends: FastAPI's dependency solving
+    # costs more per request than the model (the service decides one row at a time)
+    return await _admitted(request, get_state(request), DECISIONS_ROUTE, _decision_request)
 
 
 async def _admitted(request: Request, state: ServiceState, route: str, handler: Any) -> Response:
@@ -1040,9 +1049,7 @@ def _item_id(item: Any) -> int | None:
         }
     },
 )  # fmt: skip
-async def post_decision_batch(
-    request: Request, state: Annotated[ServiceState, Depends(get_state)]
-) -> Response:
+async def post_decision_batch(request: Request) -> Response:
     """Decide a batch: each item exactly as ``POST /v1/decisions`` would, one group commit.
 
     The answer (200) lists, in input order, each item's status (200, 409, 413, 422) with its
@@ -1050,7 +1057,7 @@ async def post_decision_batch(
     answer. If that commit fails, nothing is acknowledged (500 or 503; retry: idempotent).
     A batch takes one of the ``max_in_flight`` slots.
     """
-    return await _admitted(request, state, BATCH_ROUTE, _batch_request)
+    return await _admitted(request, get_state(request), BATCH_ROUTE, _batch_request)
 
 
 async def _batch_request(request: Request, state: ServiceState) -> Response:
