@@ -216,12 +216,14 @@ def exact_quantiles(values: Sequence[float]) -> dict[str, float]:
 def histogram_buckets(
     text: str,
     metric: str = "lendlab_request_duration_seconds",
-    **labels: str,
+    **labels: str | None,
 ) -> dict[float, float]:
     """Cumulative bucket counts ``{le: count}`` of a histogram in Prometheus text format.
 
     Series whose labels match ``labels`` are summed (e.g. ``outcome="ok"``; other labels are
-    summed over). ``le`` is a float, ``+Inf`` as ``math.inf``.
+    summed over). ``le`` is a float, ``+Inf`` as ``math.inf``. For the request histogram
+    ``route`` defaults to ``"/v1/decisions"`` (the latency SLO's route: batches are observed
+    under ``/v1/decisions/batch``); pass ``route=None`` to sum every route.
 
     Examples
     --------
@@ -237,6 +239,9 @@ def histogram_buckets(
     """
     from prometheus_client.parser import text_string_to_metric_families
 
+    if metric == "lendlab_request_duration_seconds":
+        labels.setdefault("route", "/v1/decisions")
+    labels = {k: v for k, v in labels.items() if v is not None}
     out: dict[float, float] = {}
     for family in text_string_to_metric_families(text):
         if family.name != metric:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import json
+import math
 import sqlite3
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from lendlab.serving import (  # noqa: E402
     read_rejected,
     train_models,
 )
-from lendlab.serving.replay import BATCH_COLUMNS  # noqa: E402
+from lendlab.serving.replay import BATCH_COLUMNS, histogram_buckets  # noqa: E402
 from lendlab.serving.rollout_modes import assign_arm  # noqa: E402
 from lendlab.serving.schemas import example_application, requests_from_frame  # noqa: E402
 
@@ -330,6 +331,10 @@ def test_counters_count_items_and_latency_has_its_own_route(client) -> None:
         == 0
     )
     assert metric(text, 'lendlab_requests_total{code="200",route="/v1/decisions/batch"}') == 1
+    client.post(ROUTE, json=example_application(900))  # one single request beside the batch
+    text = client.get("/metrics").text
+    assert histogram_buckets(text)[math.inf] == 1  # the single route by default
+    assert histogram_buckets(text, route=None)[math.inf] == 2
 
 
 def test_canary_routing_is_per_item_as_for_single_requests(make_client) -> None:
