@@ -26,6 +26,7 @@ SIZES = {
     "week05": {"n": 250_000, "n_big": 200_000},
     "week06": {"time_scale": 1 / 60},  # live service and replay: 20 s of traffic, not 40
     "week08": {"n": 30_000},  # the canary slices need ~300 rows per channel and night
+    "week09": {"replay_s": 4.0},  # live service: 4 s of traffic instead of 8
     "week07": {"n": 16_000, "serve_ui": False},  # n is MIN_N; the UI start is skipped
     "week10": {"time_scale": 0.6, "use_prometheus": False},  # 7 s of traffic, rules on the log
 }

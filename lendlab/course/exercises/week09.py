@@ -182,8 +182,7 @@ primary = log[log["arm"] == "primary"]
 ok = shadow[shadow["status"] == "ok"]
 pairs = primary.merge(ok, on="request_id", suffixes=("", "_shadow"))
 pairs["flipped"] = pairs["decision"].astype(str) != pairs["decision_shadow"].astype(str)
-shadow_flip_rate = pairs.groupby("segment", observed=True)["flipped"].mean()
-print(shadow_flip_rate.round(3).to_string())"""
+shadow_flip_rate = pairs.groupby("segment", observed=True)["flipped"].mean()"""
     requires = ("log", "shadow")
 
     def expected(self, ctx: Mapping[str, Any]) -> dict[str, float]:
@@ -321,7 +320,6 @@ champion_arm = log[log["arm"] == "primary"]
 canary_arm = log[log["arm"] == "canary"]
 live_verdict = rollout.analyze(champion_arm, canary_arm, guardrails=POLICY,
                                reference_model=champion)
-print(live_verdict.reasons[0])
 live_call = live_verdict.decision"""
     requires = ("log", "champion")
 
@@ -625,8 +623,7 @@ verdicts = {v: rollout.analyze(base, can, guardrails=POLICY, reference_model=cha
 calls = {}
 for v, verdict in verdicts.items():
     failed = [j.name for j in verdict.judgements if j.classification in ("High", "Low")]
-    calls[v] = (verdict.decision, failed[0] if failed else None)
-print(calls)"""
+    calls[v] = (verdict.decision, failed[0] if failed else None)"""
     requires = ("canaries", "champion", "releases", "history")
 
     def expected(self, ctx: Mapping[str, Any]) -> dict[str, tuple[str, str | None]]:
