@@ -90,8 +90,8 @@ class IncidentWindow(Question):
         "Flag each logged decision whose inputs differ from scenario.repull(log, seed=seed, "
         "n=N) or whose decision differs from response.redecide_with_model(repulled, "
         "champion, cutoff=CUTOFF); split the flagged decision times where they are more than "
-        "a second apart; the longest stretch is the incident: (its first received_at, its "
-        "last).",
+        "a second (time_scale) apart; the longest stretch is the incident: (its first "
+        "received_at, its last).",
     )
     solution_code = """\
 repulled = scenario.repull(log, seed=seed, n=N)
@@ -102,7 +102,7 @@ column_differs = ~np.isclose(served, truth, equal_nan=True)
 inputs_differ = column_differs.any(axis=1)
 flagged = inputs_differ | (healthy.to_numpy() != log["decision"].astype(str).to_numpy())
 when = log.loc[flagged, "received_at"].sort_values()
-stretch = (when.diff().dt.total_seconds() > 1.0).cumsum()  # a new stretch after a 1 s gap
+stretch = (when.diff().dt.total_seconds() > time_scale).cumsum()  # a gap of over 1 s: new stretch
 spans = when.groupby(stretch.to_numpy()).agg(["min", "max"])
 longest = (spans["max"] - spans["min"]).idxmax()
 incident_start = spans.loc[longest, "min"]
@@ -125,9 +125,12 @@ incident_window = (incident_start, incident_end)"""
             if abs(off) <= tol:
                 continue
             status = "firing" if name == "start" else "resolved"
-            for column, what in (("received_at", "the page arrived"),
-                                 ("starts_at", "the alert started firing"),
-                                 ("ends_at", "the alert resolved")):  # fmt: skip
+            arrived = "the page arrived" if name == "start" else "the all-clear arrived"
+            for column, what in (
+                ("received_at", arrived),
+                ("starts_at", "the alert started firing"),
+                ("ends_at", "the alert resolved"),
+            ):
                 page = _first_page(ctx, status, column)
                 if page is not None and abs((given - page).total_seconds()) <= tol:
                     raise Incorrect(
@@ -354,7 +357,7 @@ affected_segments = sorted(set(redo["segment"].astype(str)))"""
             .mean()
         )
         lowest = str(rates.idxmin())
-        if given == {lowest} and lowest not in want:
+        if given == {lowest}:
             raise Incorrect(
                 f"{lowest!r} has the lowest approval rate of the window, but a low rate is "
                 "not harm: which segments have decisions that change when re-decided?"

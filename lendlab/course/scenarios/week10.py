@@ -1127,9 +1127,10 @@ def simulate_log(
     does (knock-out rules, the champion's PD against the cutoff in force and the review
     band); a failed dependency (the outage, about half of the calls in the timeout spike,
     60 % in the red herring's blip) sends the application to manual review with that
-    dependency's fields missing. ``received_at`` is ``t0`` plus the scheduled time plus a few
-    milliseconds. Returns the log (as :func:`lendlab.serving.read_decisions` would) and the
-    sealed incident with its times.
+    dependency's fields missing. ``received_at`` is ``t0`` plus the scheduled time plus a
+    millisecond or two (the arrival: the service stamps it before calling the dependencies).
+    Returns the log (as :func:`lendlab.serving.read_decisions` would) and the sealed incident
+    with its times.
     """
     from lendlab.models import model_scaling, pd_to_score
     from lendlab.response import redecide_with_model
@@ -1180,7 +1181,8 @@ def simulate_log(
     latency = rng.lognormal(np.log(6.0), 0.5, len(s))
     if spec.name == "bureau_timeouts":
         latency[during] += np.where(failed["bureau"][during], 100.0, 60.0)
-    received = origin + pd.to_timedelta(s + latency / 1000.0, unit="s")
+    arrival_ms = rng.uniform(0.5, 2.0, len(s))  # the network; received_at is the arrival
+    received = origin + pd.to_timedelta(s + arrival_ms / 1000.0, unit="s")
     log = book.assign(
         model_version=np.where(any_failed, "manual-review", getattr(champion, "version", "")),
         pd=np.where(any_failed, np.nan, np.round(p, 6)),
