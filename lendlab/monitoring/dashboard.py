@@ -49,6 +49,7 @@ Example
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import re
 import shutil
@@ -56,8 +57,10 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -85,10 +88,12 @@ __all__ = [
     "evaluate_segment_alerts",
     "evidently_ui",
     "first_alerts",
+    "preload_evidently",
     "promtool_path",
     "rescale_rules",
     "rules_path",
     "run_promtool",
+    "start_promtool",
 ]
 
 #: Applicants with ``protected_proxy`` at or above this count as the protected group in the
@@ -577,6 +582,7 @@ def run_promtool(
     interval: str = "1h",
     workdir: str | Path | None = None,
     timeout: float = 120.0,
+    max_threads: int | None = None,
 ) -> PromtoolRun:
     """Evaluate the segment alert rules over ``counts`` with ``promtool test rules``.
 
@@ -601,6 +607,9 @@ def run_promtool(
         Where the rule and test files go (default a new temporary folder).
     timeout : float, default 120
         Seconds promtool may run.
+    max_threads : int, optional
+        ``GOMAXPROCS`` for promtool (e.g. 1 to leave the other core to the notebook while it
+        runs in the background, see :func:`start_promtool`); default: Go's own choice.
 
     Returns
     -------
@@ -645,12 +654,18 @@ def run_promtool(
     test = _promtool_test(counts, rule_file, interval)
     test_file = folder / f"{rule_file.stem}_test.yml"
     test_file.write_text(yaml.safe_dump(test, sort_keys=False, width=1 << 20), encoding="utf-8")
+    env = None
+    if max_threads is not None:
+        if isinstance(max_threads, bool) or not isinstance(max_threads, int) or max_threads < 1:
+            raise ValueError(f"max_threads={max_threads!r} must be a whole number >= 1, e.g. 1")
+        env = {**os.environ, "GOMAXPROCS": str(max_threads)}
     proc = subprocess.run(
         [exe, "test", "rules", str(test_file)],
         capture_output=True,
         text=True,
         timeout=timeout,
         check=False,
+        env=env,
     )
     output = proc.stdout + proc.stderr
     found: dict[tuple[str, str], dict[str, Any]] = {}
@@ -675,6 +690,33 @@ def run_promtool(
     )
     first = first.sort_values(["time", "alertname", "segment"], kind="stable")
     return PromtoolRun(first.reset_index(drop=True), test_file, rule_file, proc.returncode, output)
+
+
+def start_promtool(counts: pd.DataFrame, **kwargs: Any) -> Future[PromtoolRun]:
+    """:func:`run_promtool` in a background thread; ``.result()`` waits for its PromtoolRun.
+
+    promtool is a separate process, so the notebook can build the Evidently workspace while
+    it evaluates (the two cores both work; promtool gets one, ``max_threads=1``, unless told
+    otherwise). Arguments are those of :func:`run_promtool`; its errors (e.g.
+    FileNotFoundError without promtool) are raised by ``.result()``.
+
+    Examples
+    --------
+    >>> log = pd.DataFrame({"applied_at": pd.to_datetime(["2025-01-01 10:00"], utc=True),
+    ...     "decision": ["approve"], "segment": ["prime"], "model_version": ["v1"],
+    ...     "protected_proxy": [0.2]})
+    >>> job = start_promtool(counter_series(log)) if promtool_path() else None
+    >>> job is None or job.result(timeout=120).first.empty
+    True
+    """
+    if not isinstance(counts, pd.DataFrame) or counts.columns.nlevels != 4:
+        raise TypeError("counts must come from counter_series(log)")
+    kwargs.setdefault("max_threads", 1)
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="promtool")
+    try:
+        return executor.submit(run_promtool, counts, **kwargs)
+    finally:
+        executor.shutdown(wait=False)
 
 
 def _window(counts: pd.DataFrame, duration: str, offset: str | None = None) -> pd.DataFrame:
@@ -829,7 +871,7 @@ def build_evidently_workspace(
     Each day's snapshot (``Report.run(day, reference, timestamp=day)``) holds the count of
     drifted input columns (``DriftedColumnsCount``, PSI >= :data:`PSI_DRIFT` per column, as in
     :func:`daily_panels`), the score's PSI (``ValueDrift``), the
-    approval rate overall and per segment and the review rate (``MeanValue`` of 0/1 columns),
+    approval rate per segment and the review rate (``MeanValue`` of 0/1 columns),
     and the decisions (``RowCount``). The project's dashboard plots them as lines.
 
     Parameters
@@ -880,11 +922,11 @@ def build_evidently_workspace(
     def numeric(data: pd.DataFrame) -> pd.DataFrame:
         out = data[columns].astype(float)
         out[score_column] = data[score_column].astype(float)
-        out["approved"] = data["approved"].astype(float)
         out["review"] = data["review"].astype(float)
+        approved = data["approved"].astype(float)
         for segment in _SEGMENTS:
             out[f"approved_{segment}"] = np.where(
-                data["segment"].astype(str) == segment, out["approved"], np.nan
+                data["segment"].astype(str) == segment, approved, np.nan
             )
         return out
 
@@ -902,7 +944,6 @@ def build_evidently_workspace(
             metrics: list[Any] = [
                 DriftedColumnsCount(columns=columns, method="psi", threshold=PSI_DRIFT),
                 ValueDrift(column=score_column, method="psi", threshold=PSI_DRIFT),
-                MeanValue(column="approved"),
                 MeanValue(column="review"),
                 RowCount(),
             ]
@@ -965,6 +1006,36 @@ def build_evidently_workspace(
     for panel in panels:
         proj.dashboard.add_panel(panel)
     return EvidentlyWorkspace(folder, str(proj.id), titles, count)
+
+
+_EVIDENTLY_MODULES = ("evidently", "evidently.metrics", "evidently.sdk.models",
+                      "evidently.ui.workspace")  # fmt: skip
+
+
+def preload_evidently() -> threading.Thread:
+    """Import Evidently in a background thread (it takes seconds); returns the thread.
+
+    Call it before slow I/O-bound work (e.g. sending the quarter to the service): the import
+    runs on the other core meanwhile, and :func:`build_evidently_workspace` later finds the
+    modules loaded (Python's import lock makes it wait if the import is still running).
+
+    Examples
+    --------
+    >>> preload_evidently().join(120)
+    >>> import sys; "evidently.ui.workspace" in sys.modules
+    True
+    """
+
+    def load() -> None:
+        for name in _EVIDENTLY_MODULES:
+            try:
+                importlib.import_module(name)
+            except Exception:  # noqa: BLE001 - the real import later reports the error
+                return
+
+    thread = threading.Thread(target=load, name="preload-evidently", daemon=True)
+    thread.start()
+    return thread
 
 
 @contextlib.contextmanager

@@ -160,3 +160,46 @@ def test_evidently_workspace_has_one_snapshot_per_day(tmp_path):
     assert ws.snapshots == 5
     assert len(ws.panel_titles) == 5
     assert (tmp_path / "ws").is_dir() and shutil.disk_usage(tmp_path).free > 0
+
+
+def _proxy_log(days: int = 60) -> pd.DataFrame:
+    """Per day and segment 50 protected-proxy and 50 reference decisions; near_prime approves
+    2% of its reference group and 1% of its protected group (AIR 0.5 on ~40 approvals in 28
+    days), prime 60% and 30% (AIR 0.5 on ~1,260 approvals)."""
+    rows = []
+    rates = {"near_prime": (0.01, 0.02), "prime": (0.30, 0.60)}
+    for d in range(days):
+        day = pd.Timestamp("2025-01-06", tz="UTC") + pd.Timedelta(days=d)
+        for segment, (protected, reference) in rates.items():
+            for group, rate, proxy in (("p", protected, 0.9), ("r", reference, 0.1)):
+                for i in range(50):
+                    # the k-th decision of the group is approved when floor((k+1) r) > floor(k r)
+                    k = d * 50 + i
+                    approved = int((k + 1) * rate) > int(k * rate)
+                    minute = 10 * i + (5 if group == "r" else 0)
+                    rows.append({
+                        "applied_at": day + pd.Timedelta(minutes=minute),
+                        "decision": "approve" if approved else "decline",
+                        "segment": segment, "model_version": "v1", "protected_proxy": proxy,
+                    })  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def test_air_minimum_approvals_guard_holds_a_mostly_declined_segment_silent(tmp_path):
+    counts = dashboard.counter_series(_proxy_log(), interval="4h")
+    fired = dashboard.first_alerts(dashboard.evaluate_segment_alerts(counts))
+    air = fired[fired["alertname"] == "LendlabAdverseImpactRatioLow"]
+    assert set(air["segment"]) == {"prime"}  # near_prime: same AIR, too few approvals
+    if dashboard.promtool_path() is not None:
+        run = dashboard.run_promtool(counts, interval="4h", workdir=tmp_path)
+        pd.testing.assert_frame_equal(run.first, fired)
+
+
+def test_evidently_lean_widgets_are_restored_after_the_build(tmp_path):
+    from evidently.metrics import column_statistics as stats
+
+    before = stats.distribution
+    small = _log(2_000, drop_segment=None)
+    small = small[small["applied_at"] < pd.Timestamp("2025-01-09", tz="UTC")]
+    dashboard.build_evidently_workspace(small, small, tmp_path / "ws", columns=["fico"])
+    assert stats.distribution is before

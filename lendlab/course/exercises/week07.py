@@ -216,20 +216,18 @@ class Why(Question):
         "(bureau_outage). Answer (kind, fault name), 'none' if neither moved.",
     )
     solution_code = """\
-segment_log = log[log["segment"] == first_segment]
+# a backfill's duration_ms is its whole batch's time, not the decision's: leave latency out
+segment_log = log[log["segment"] == first_segment].drop(columns="duration_ms")
 baseline = segment_log[segment_log["applied_at"] < REFERENCE_END]
 before_alert = segment_log[segment_log["applied_at"].between(
     first["time"] - pd.Timedelta(days=7), first["time"], inclusive="left")]
 signals = response.measure_signals(baseline, before_alert)
-print(signals.loc[["fallback", "latency", "approval_rate", "income_shift", "dti_level",
-                   "bureau_missing", "score_psi"], ["baseline", "incident", "state"]].round(3))
+print(signals.loc[["fallback", "approval_rate", "income_shift", "dti_level", "bureau_missing",
+                   "score_psi"], ["baseline", "incident", "state"]].round(3))
 why_kind = response.triage_signals(signals).kind
-if signals.loc["income_shift", "state"] == "up":
-    why_fault = "income_monthly_as_annual"
-elif signals.loc["bureau_missing", "state"] == "up":
-    why_fault = "bureau_outage"
-else:
-    why_fault = "none"
+state = signals["state"]
+why_fault = ("income_monthly_as_annual" if state["income_shift"] == "up"
+             else "bureau_outage" if state["bureau_missing"] == "up" else "none")
 print(why_kind, why_fault)"""
     requires = ("counts", "windows", "log", "reference", "hidden")
 

@@ -2,18 +2,28 @@
 
 The learner's world: thirteen weeks of applications, Monday 6 January to Sunday 6 April 2025
 (:func:`lendlab.world.generate`), sent in time order through the real service
-(:func:`lendlab.serving.running`, one ``POST /v1/decisions`` per application, the world's
-``applied_at`` carried in the request and logged as the decision time) by a bounded client
-loop (:func:`decide_through_service`). Two things happen on the way, both drawn from the seed
-and sealed in a :class:`HiddenScenario` until the learner has answered:
+(:func:`lendlab.serving.running`, a child process) in batches of 500 (``POST
+/v1/decisions/batch`` through :func:`lendlab.serving.decide_in_batches`; the world's
+``applied_at`` is carried in each application and logged as the decision time) by
+:func:`decide_through_service`: about 8 s, where one request per application took one to
+three minutes. Two things happen on the way, both drawn from the seed and sealed in a
+:class:`HiddenScenario` until the learner has answered:
 
 * a **segment incident**: a data fault of :data:`lendlab.world.faults.FAULTS` that reaches the
   service in one segment's applications only (:data:`INCIDENT_KINDS`: the returning-customer
   pre-fill sends monthly income as annual income, or the thin-file bureau product's gateway
   fills defaults for most pulls), starting between 17 February and 10 March and lasting 12 to
   17 days; it hits that one segment's approval rate;
-* a **bureau outage** of a few hours on another day, switched on and off in the live service
-  through ``POST /admin/faults``: requests fall back to manual review, in every segment.
+* a **bureau outage** of two or three hours on another day after the reference weeks, switched
+  on and off in the live service through ``POST /admin/faults`` between batches (the batches
+  are split at its start and end): requests fall back to manual review, in every segment.
+
+Both are sized so that "which alert fires first" has one answer on every seed: the incident
+takes the segment's approvals from ~17% to ~2% for at least 12 days (the rescaled 7-day drop
+alert clears 10 points and z > 4), the outage moves a 7-day approval rate by 2 or 3 points,
+and the AIR alert's guards (volume and minimum approvals) keep it silent at this lender's
+volume. :func:`decide_in_process` is the fast path with the same decisions (no HTTP), for
+tests over many seeds.
 
 :func:`build_context` rebuilds exactly what the lab binds to ``lendlab.course.exercises.week07``.
 
@@ -75,15 +85,15 @@ SETTINGS: dict[str, Any] = {
     "concurrency": 32,  # requests in flight from the client loop (one request each)
     "batch_size": 500,  # applications per POST /v1/decisions/batch (the service's max_batch)
 }
-#: Numeric inputs the dashboard monitors for feature drift.
+#: Numeric inputs the dashboard monitors for feature drift: the bureau's (fico, inquiries,
+#: utilisation, open accounts) and the applicant's income and debt-to-income, which between
+#: them carry the signature of every data fault the incident can be.
 MONITORED: tuple[str, ...] = (
     "fico",
     "annual_income",
     "dti",
-    "loan_amount",
-    "revol_util",
     "inquiries_6m",
-    "emp_length_years",
+    "revol_util",
     "open_accounts",
 )
 #: The data faults the segment incident is drawn from, with the options the lab uses.
@@ -417,7 +427,8 @@ def alert_signals(
     log: pd.DataFrame, reference: pd.DataFrame, segment: str, time: pd.Timestamp
 ) -> pd.DataFrame:
     """:func:`lendlab.response.measure_signals` of ``segment``: the reference rows against the
-    7 days before ``time`` (what the alert's window held).
+    7 days before ``time`` (what the alert's window held), without ``duration_ms`` (in a
+    batch backfill it is the whole batch's time, so ``latency`` is left unknown).
 
     Examples
     --------
@@ -429,8 +440,12 @@ def alert_signals(
     """
     from lendlab.response import measure_signals
 
-    seg = log[log["segment"].astype(str) == str(segment)]
+    # a backfill's duration_ms is its whole batch's time, not the decision's: no latency signal
+    seg = log[log["segment"].astype(str) == str(segment)].drop(
+        columns="duration_ms", errors="ignore"
+    )
     base = reference[reference["segment"].astype(str) == str(segment)]
+    base = base.drop(columns="duration_ms", errors="ignore")
     t = pd.Timestamp(time)
     window = seg[(seg["applied_at"] >= t - pd.Timedelta(days=7)) & (seg["applied_at"] < t)]
     return measure_signals(base, window)
