@@ -94,14 +94,15 @@ INTENDED: dict[str, tuple[str, tuple[str, ...]]] = {
     "slow": ("rollback", ("p99_latency_ms",)),
 }
 #: The release train's canary policy: :class:`~lendlab.rollout.Guardrails` defaults except two
-#: tolerances a lender sets in business terms. ``latency_floor_ms`` 10: a release may add up to
-#: 10 ms to the p99 (the service's request budget is 80 ms under a 100 ms SLO), so a model
-#: that is a few ms slower per request (trees) is not refused for that alone; 40 ms is.
+#: tolerances a lender sets in business terms. ``latency_floor_ms`` 20: a release may add up to
+#: 20 ms to the p99 (the service's request budget is 80 ms under a 100 ms SLO), so a model
+#: that is several ms slower per request (trees, more so on a busy machine) is not refused for
+#: that alone; one that waits 40 ms per call is.
 #: ``bad_rate_tolerance`` 0.01: the expected bad rate among approved, priced with the champion,
 #: may rise by one point. Pricing with the champion counts every disagreement with it against
 #: the candidate (an honest refit that swaps approvals near the cutoff shows about +0.005), so
 #: half a point would refuse most refits; a miscalibrated release shows several points.
-CANARY_POLICY = Guardrails(latency_floor_ms=10.0, bad_rate_tolerance=0.01)
+CANARY_POLICY = Guardrails(latency_floor_ms=20.0, bad_rate_tolerance=0.01)
 #: Every candidate declares the same inputs (the challenger's, plus the segment), so the
 #: declared features say nothing about which one is which.
 RELEASE_FEATURES: tuple[str, ...] = (*CHALLENGER_FEATURES, "segment")
