@@ -81,6 +81,7 @@ __all__ = [
     "phase_times",
     "play",
     "repull",
+    "settle",
     "simulate_log",
     "source_records",
     "truth_plan",
@@ -949,6 +950,33 @@ def play(
     )
     run = GameDayRun(requests, t0, _seed(seed), n, float(plan.rate), sealed.time_scale)
     return run, _truth_times(sealed, out["events"], t0)
+
+
+def settle(stack: GameDayStack, sealed: SealedIncident, *, timeout_s: float = 2.0) -> float:
+    """Wait for the game day's last page (the noise's), at most ``timeout_s``; the seconds waited.
+
+    Returns at once without Prometheus. Otherwise polls the pager's file until the fallback
+    page of the noise's dependency has arrived (then a short grace for its group), so the
+    lab does not sleep longer than the pages need.
+    """
+    from lendlab.serving.pager import read_pages
+
+    started = time.monotonic()
+    if stack.prometheus is None:
+        return 0.0
+    deadline = started + float(timeout_s) * stack.time_scale
+    while time.monotonic() < deadline:
+        for record in read_pages(stack.pages_path):
+            for alert in (record.get("notification") or {}).get("alerts") or []:
+                labels = alert.get("labels") or {}
+                if (
+                    labels.get("alertname") == "LendlabFallbackRateHigh"
+                    and labels.get("dependency") == sealed.noise
+                ):
+                    time.sleep(0.2 * stack.time_scale)
+                    return time.monotonic() - started
+        time.sleep(0.1)
+    return time.monotonic() - started
 
 
 # --------------------------------------------------------------------------- the pages
