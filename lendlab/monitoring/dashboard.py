@@ -1043,16 +1043,27 @@ def _lean_widgets() -> Iterator[None]:
     """Evidently without its per-metric plotly figures (the values and counters stay).
 
     ``MeanValue`` and ``ValueDrift`` draw a distribution figure for every snapshot; a None
-    widget makes Evidently fall back to its default counter widget. Written for evidently
-    0.7 (the version the lock pins); with another layout nothing is patched.
+    widget makes Evidently fall back to its default counter widget. The column drift
+    calculation also bins every column over time for a scatter plot that no widget shows
+    here; it gets an empty one. Drift scores, drift flags and counts are computed as always.
+    Written for evidently 0.7 (the version the lock pins); with another layout nothing is
+    patched.
     """
     try:
+        from evidently.legacy.calculations import data_drift
         from evidently.metrics import column_statistics as stats
     except ImportError:  # pragma: no cover - another evidently layout
         yield
         return
+
+    def no_scatter(df: pd.DataFrame, column_name: str, *args: Any, **kwargs: Any) -> tuple:
+        return pd.DataFrame({"x": [], "mean": [], "std": []}), None  # the plot's data only
+
     saved: list[tuple[Any, str, Any]] = []
-    targets = [(stats, "distribution", lambda *args, **kwargs: None)]
+    targets = [
+        (stats, "distribution", lambda *args, **kwargs: None),
+        (data_drift, "prepare_df_for_time_index_plot", no_scatter),
+    ]
     value_drift = getattr(stats, "ValueDriftCalculation", None)
     if value_drift is not None and hasattr(value_drift, "_render"):
         targets.append((value_drift, "_render", lambda self, *args, **kwargs: None))

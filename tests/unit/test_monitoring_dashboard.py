@@ -203,3 +203,28 @@ def test_evidently_lean_widgets_are_restored_after_the_build(tmp_path):
     small = small[small["applied_at"] < pd.Timestamp("2025-01-09", tz="UTC")]
     dashboard.build_evidently_workspace(small, small, tmp_path / "ws", columns=["fico"])
     assert stats.distribution is before
+
+
+def _snapshot_values(path) -> list:
+    import glob
+    import json
+
+    out = []
+    for name in sorted(glob.glob(f"{path}/**/snapshots/*.json", recursive=True)):
+        results = json.load(open(name, encoding="utf-8"))["metric_results"]
+        out.append(sorted((k, v.get("value"), v.get("count")) for k, v in results.items()))
+    return out
+
+
+def test_lean_evidently_snapshots_hold_the_same_values_as_full_ones(tmp_path):
+    small = _log(3_000, drop_segment="returning")
+    small = small[small["applied_at"] < pd.Timestamp("2025-01-14", tz="UTC")]
+    reference = small[small["applied_at"] < pd.Timestamp("2025-01-10", tz="UTC")]
+    columns = ["fico", "dti", "annual_income"]
+    lean = dashboard.build_evidently_workspace(small, reference, tmp_path / "lean", columns=columns)
+    full = dashboard.build_evidently_workspace(
+        small, reference, tmp_path / "full", columns=columns, lean=False
+    )
+    values = _snapshot_values(lean.path)
+    assert len(values) == lean.snapshots == 8
+    assert values == _snapshot_values(full.path)
