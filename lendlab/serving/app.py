@@ -93,7 +93,12 @@ from lendlab.models import (
 )
 from lendlab.monitoring.decision_record import REASON_COLUMNS
 from lendlab.serving.config import DEPENDENCIES, DependencyKnobs, ServiceConfig
-from lendlab.serving.dependencies import RETURNS, DependencyError, SimulatedDependency
+from lendlab.serving.dependencies import (
+    FAILURE_KINDS,
+    RETURNS,
+    DependencyError,
+    SimulatedDependency,
+)
 from lendlab.serving.metrics import ServiceMetrics
 from lendlab.serving.registry import ModelEntry, ModelRegistry
 from lendlab.serving.rollout_modes import ShadowRunner, artifact_path, assign_arm
@@ -1480,6 +1485,7 @@ def create_app(config: ServiceConfig | None = None, **overrides: Any) -> FastAPI
             config.db, batch_max=config.commit_batch_max, synchronous=config.synchronous
         )
         metrics_ = ServiceMetrics()
+        metrics_.zero_series(DEPENDENCIES, config.fallback, FAILURE_KINDS)
         deps = {
             name: SimulatedDependency(name, getattr(config, name), seed=config.dependency_seed)
             for name in DEPENDENCIES

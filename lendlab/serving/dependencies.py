@@ -48,6 +48,10 @@ RETURNS: dict[str, tuple[str, ...]] = {
 }
 
 
+#: How a dependency call can fail (the ``kind`` label of ``lendlab_dependency_errors_total``).
+FAILURE_KINDS: tuple[str, ...] = ("timeout", "error", "outage")
+
+
 class DependencyError(Exception):
     """A dependency call failed; ``kind`` is ``"timeout"``, ``"error"`` or ``"outage"``."""
 

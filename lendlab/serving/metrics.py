@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import collections
 import time  # noqa: F401 - the watch_loop doctest uses it
+from collections.abc import Sequence
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
@@ -142,6 +143,23 @@ class ServiceMetrics:
             ["arm", "model_version"],
             registry=r,
         )
+
+    def zero_series(
+        self,
+        dependencies: Sequence[str],
+        fallback_mode: str,
+        failure_kinds: Sequence[str],
+    ) -> None:
+        """Create the fallback and dependency-error series at 0 before the first failure.
+
+        A counter series that appears only at its first increment has no earlier sample, so
+        ``rate()``/``increase()`` miss that first failure (Prometheus docs, "Avoid missing
+        metrics"): the first seconds of an outage would be invisible to the alerts.
+        """
+        for dependency in dependencies:
+            self.fallback.labels(mode=fallback_mode, dependency=dependency)
+            for kind in failure_kinds:
+                self.dependency_errors.labels(dependency=dependency, kind=kind)
 
     async def watch_loop(self, interval: float = LOOP_LAG_INTERVAL_S, window: int = 10) -> None:
         """Sample the event-loop lag every ``interval`` s; publish the max of the last ``window``.

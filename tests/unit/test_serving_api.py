@@ -403,3 +403,17 @@ def test_scorecard_fast_pd_is_bit_for_bit_the_points_pd(model_dir: Path) -> None
     book = world.generate(5_000, seed=12)
     slow = 1.0 / (1.0 + np.exp((card.points(book).to_numpy() - card.offset_) / card.factor_))
     assert np.array_equal(card.predict_pd(book).to_numpy(), slow)
+
+
+def test_fallback_and_dependency_error_series_exist_at_zero_before_any_failure(client):
+    """rate() needs a sample before the first failure, or the outage's first seconds vanish."""
+    text = client.get("/metrics").text
+    for dependency in ("bureau", "income_verification"):
+        assert (
+            f'lendlab_fallback_total{{dependency="{dependency}",mode="manual_review"}} 0.0' in text
+        )
+        for kind in ("timeout", "error", "outage"):
+            assert (
+                f'lendlab_dependency_errors_total{{dependency="{dependency}",kind="{kind}"}} 0.0'
+                in text
+            )
