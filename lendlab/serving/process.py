@@ -154,6 +154,9 @@ def running(
     model_dir: str | os.PathLike[str] | None = None,
     config: str | os.PathLike[str] | None = None,
     admin_token: str | None = None,
+    shadow: str | None = None,
+    canary: str | None = None,
+    canary_share: float | None = None,
     extra_args: list[str] | None = None,
     ready_timeout: float = 60.0,
     env: dict[str, str] | None = None,
@@ -171,6 +174,8 @@ def running(
         As ``lendlab serve --model/--model-dir/--config``.
     admin_token : str, optional
         Put in the child's ``LENDLAB_ADMIN_TOKEN`` (``svc.headers()`` gives the header).
+    shadow, canary, canary_share : optional
+        As ``lendlab serve --shadow VERSION --canary VERSION --canary-share S``.
     extra_args : list of str, optional
         More ``lendlab serve`` flags, e.g. ``["--seed", "3"]``.
     ready_timeout : float, default 60
@@ -197,6 +202,12 @@ def running(
         args += ["--model-dir", os.fspath(model_dir)]
     if config is not None:
         args += ["--config", os.fspath(config)]
+    if shadow is not None:
+        args += ["--shadow", shadow]
+    if canary is not None:
+        args += ["--canary", canary]
+    if canary_share is not None:
+        args += ["--canary-share", repr(float(canary_share))]
     args += list(extra_args or [])
     child_env = {**os.environ, **(env or {})}
     if admin_token is not None:
@@ -218,5 +229,8 @@ def running(
     try:
         _wait_ready(svc, ready_timeout)
         yield svc
-    finally:
-        svc.stop()
+    except BaseException:
+        svc.stop()  # keep the log: the error (or the test's report) may point at it
+        raise
+    svc.stop()
+    svc.log_path.unlink(missing_ok=True)  # a clean run leaves nothing in /tmp
