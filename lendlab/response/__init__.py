@@ -15,11 +15,14 @@ Example
 >>> from lendlab import response
 >>> response.TRIAGE_CLASSES
 ('data', 'world', 'model', 'threshold')
+>>> response.RETENTION_MONTHS
+25
 """
 
 from lendlab.response.decision_tree import (
     ACTIONS,
     NOTICE_DAYS,
+    RETENTION_MONTHS,
     ResponsePlan,
     decide_response,
     notice_clock,
@@ -47,6 +50,7 @@ __all__ = [
     "AUC_DROP_RULE",
     "BUNDLE_FILES",
     "NOTICE_DAYS",
+    "RETENTION_MONTHS",
     "SIGNATURES",
     "TRIAGE_CLASSES",
     "TRIAGE_QUESTIONS",

@@ -20,9 +20,24 @@ Scoring: for each signal of a hypothesis whose state is known, a match counts 1,
 (half-way between flat and a move) counts 0.5 against any expectation, anything else 0;
 ``score`` is the mean over the known signals and ``coverage`` the share of the signature that
 could be measured. Hypotheses that explain something (a signal they expect to move did
-move) rank first, then by score, then by how many *moving* signals matched
+move) rank first; among them, the *consistent* ones (their signature does not say ``flat`` of
+a :data:`DECISIVE_SIGNALS` signal that moved: a dependency outage's fallback share, missing
+bureau fields or one segment's x12 income is not noise for many flat signals to outvote) rank
+before those it
+contradicts; then by score, then by
+how many *moving* signals matched
 (a fault confirmed by things that moved beats one confirmed only by things that stayed flat),
 then by the number of signals matched, then by name.
+
+Three kinds of evidence separate the causes a responder confuses most:
+
+* **fallback / errors up**: a dependency failed (technical); a hypothesis that leaves the
+  service untouched (a cutoff, a unit bug) cannot be the best match;
+* **one segment's inputs moved** (``segment_income_level``, ``segment_dti_level``): measured
+  within each segment, so a unit bug in one segment is not averaged away by the others
+  (over the whole window its PSI can stay under the flat band);
+* **decisions moved at the same PD** (``decision_at_pd``): a cutoff change keeps the inputs
+  and the PDs and changes the decision a PD gets; a data fault moves the PDs instead.
 
 Example
 -------
@@ -51,12 +66,14 @@ from lendlab.response.triage import TRIAGE_CLASSES
 from lendlab.world.faults import FAULTS
 
 __all__ = [
+    "DECISIVE_SIGNALS",
     "EXPECTATIONS",
     "HEADINGS",
     "INFRASTRUCTURE_SIGNALS",
     "SIGNALS",
     "SIGNAL_RULES",
     "SIGNATURES",
+    "SEGMENT_MIN_ROWS",
     "STATES",
     "TriageResult",
     "measure_signals",
@@ -98,19 +115,52 @@ SIGNAL_RULES: dict[str, str] = {
     "else flat",
     "air": "adverse impact ratio weighted by protected_proxy: up/down by 0.05 or more, flat "
     "under 0.03",
+    "segment_income_level": "median annual_income ratio (incident / baseline) within each "
+    "segment with 15+ values in both windows, the segment furthest from 1: up if >= 3, down if "
+    "<= 1/3, flat within 0.5-2 (a unit error is x12, x100 or x1000; the median of one "
+    "segment's few dozen rows stays within x0.7-x1.5)",
+    "segment_dti_level": "median dti ratio (incident / baseline) within each segment with 15+ "
+    "values in both windows, the segment furthest from 1: up if >= 3, down if <= 1/3, flat "
+    "within 0.5-2",
+    "decision_at_pd": "share of incident decisions that differ from the baseline's decision at "
+    "the nearest PD (rows with a PD, no fallback, passing the knock-out rules; score when there "
+    "is no pd column): up if 0.10 or more, flat under 0.05 (a cutoff move changes decisions at "
+    "the same PD; a data fault moves the PDs, not the decision at a PD)",
 }
 #: Signal names, in the order :func:`measure_signals` reports them.
 SIGNALS: tuple[str, ...] = tuple(SIGNAL_RULES)
 #: A move in any of these is a technical (infrastructure) symptom.
 INFRASTRUCTURE_SIGNALS: tuple[str, ...] = ("errors", "latency", "fallback")
+#: Signals whose move no noise explains: a hypothesis whose signature says one of them stays
+#: flat while it moved (an infrastructure signal or bureau fields missing up; a segment's
+#: income or DTI off by a unit factor, either way) is inconsistent and ranks behind every
+#: consistent one that explains something, whatever its score (many flat signals must not
+#: outvote the one that broke).
+DECISIVE_SIGNALS: tuple[str, ...] = (
+    *INFRASTRUCTURE_SIGNALS,
+    "bureau_missing",
+    "segment_income_level",
+    "segment_dti_level",
+)
+_DECISIVE_UP_ONLY = (*INFRASTRUCTURE_SIGNALS, "bureau_missing")
 
 _F = "flat"
 _INFRA_FLAT = {"errors": _F, "latency": _F, "fallback": _F}
-_INPUTS_FLAT = {"income_shift": _F, "dti_level": _F, "bureau_missing": _F, "inquiries_level": _F}
+#: Every cause but a cutoff (and a new model) leaves the decision at a given PD as it was.
+_AT_PD_FLAT = {"decision_at_pd": _F}
+_SEGMENTS_FLAT = {"segment_income_level": _F, "segment_dti_level": _F}
+_INPUTS_FLAT = {
+    "income_shift": _F,
+    "dti_level": _F,
+    "bureau_missing": _F,
+    "inquiries_level": _F,
+    **_SEGMENTS_FLAT,
+}
 
 #: Expected states per hypothesis: every name of FAULTS, plus two non-catalogue causes.
 SIGNATURES: dict[str, dict[str, str]] = {
     "bureau_outage": {
+        **_AT_PD_FLAT,
         "bureau_missing": "up",
         "score_spike": "up",
         "score_psi": "up",
@@ -121,73 +171,98 @@ SIGNATURES: dict[str, dict[str, str]] = {
         "fallback": "up",
         "income_shift": _F,
         "dti_level": _F,
+        **_SEGMENTS_FLAT,
     },
     "bureau_attribute_bug": {
+        **_AT_PD_FLAT,
         **_INFRA_FLAT,
         "score_psi": _F,
         "bureau_missing": _F,
         "income_shift": _F,
         "dti_level": _F,
+        **_SEGMENTS_FLAT,
     },
     "income_monthly_as_annual": {
+        **_AT_PD_FLAT,
         "income_shift": "up",
         "dti_level": "up",
+        "segment_income_level": "down",
+        "segment_dti_level": "up",
         "approval_rate": "down",
         "bureau_missing": _F,
         "inquiries_level": _F,
         **_INFRA_FLAT,
     },
     "income_annual_as_monthly": {
+        **_AT_PD_FLAT,
         "income_shift": "up",
         "dti_level": "down",
+        "segment_income_level": "up",
+        "segment_dti_level": "down",
         "approval_rate": "up",
         "bureau_missing": _F,
         "inquiries_level": _F,
         **_INFRA_FLAT,
     },
     "income_verification_vendor_change": {
+        **_AT_PD_FLAT,
         "verification_mix": "up",
         "verified_gap": "down",
         "verified_income_missing": "up",
         "income_shift": _F,
         "dti_level": _F,
+        **_SEGMENTS_FLAT,
         "bureau_missing": _F,
         **_INFRA_FLAT,
     },
     "verification_feed_gap": {
+        **_AT_PD_FLAT,
         "verified_income_missing": "up",
         "verification_mix": "up",
         "verified_gap": _F,
         "approval_rate": _F,
         "income_shift": _F,
         "dti_level": _F,
+        **_SEGMENTS_FLAT,
         "bureau_missing": _F,
     },
     "partner_field_rename": {
+        **_AT_PD_FLAT,
         "emp_length_missing": "up",
         "income_shift": _F,
         "bureau_missing": _F,
         "dti_level": _F,
+        **_SEGMENTS_FLAT,
         **_INFRA_FLAT,
     },
-    "broken_join": {"score_psi": _F, **_INPUTS_FLAT, **_INFRA_FLAT},
+    "broken_join": {"score_psi": _F, **_AT_PD_FLAT, **_INPUTS_FLAT, **_INFRA_FLAT},
     "stale_feature_store": {
+        **_AT_PD_FLAT,
         "inquiries_level": "down",
         "approval_rate": "up",
         "bureau_missing": _F,
         "income_shift": _F,
+        **_SEGMENTS_FLAT,
         **_INFRA_FLAT,
     },
     "seasonality": {
+        **_AT_PD_FLAT,
         "approval_rate": _F,
         "score_psi": _F,
         "air": _F,
         **_INPUTS_FLAT,
         **_INFRA_FLAT,
     },
-    "concept_shift": {"score_psi": _F, "approval_rate": _F, **_INPUTS_FLAT, **_INFRA_FLAT},
+    "concept_shift": {
+        "score_psi": _F,
+        "approval_rate": _F,
+        **_AT_PD_FLAT,
+        **_INPUTS_FLAT,
+        **_INFRA_FLAT,
+    },
     "threshold_misconfiguration": {
         "approval_rate": "moved",
+        "decision_at_pd": "up",
         "score_psi": _F,
         "model_changed": _F,
         **_INPUTS_FLAT,
@@ -265,6 +340,85 @@ def _air(frame: pd.DataFrame) -> float:
         return float(adverse_impact_ratio(approved[keep], weights=weights[keep]))
     except ValueError:  # no approvals in the reference group, or no weight at all
         return math.nan
+
+
+#: A segment needs this many values in both windows to count in the segment_* signals.
+SEGMENT_MIN_ROWS: int = 15
+_DECISIONS = ("approve", "review", "decline")
+
+
+def _segment_level(
+    baseline: pd.DataFrame, incident: pd.DataFrame, column: str
+) -> tuple[float, float] | None:
+    """(baseline median, incident median) of the segment whose median ratio is furthest from 1."""
+    best: tuple[float, float, float] | None = None
+    b_seg = baseline["segment"].astype("str")
+    c_seg = incident["segment"].astype("str")
+    bv_all = _numeric(baseline, column, "baseline")
+    cv_all = _numeric(incident, column, "incident")
+    for segment in sorted(set(b_seg) & set(c_seg)):
+        bv = bv_all[(b_seg == segment).to_numpy()]
+        cv = cv_all[(c_seg == segment).to_numpy()]
+        bv, cv = bv[~np.isnan(bv)], cv[~np.isnan(cv)]
+        if bv.size < SEGMENT_MIN_ROWS or cv.size < SEGMENT_MIN_ROWS:
+            continue
+        b, c = float(np.median(bv)), float(np.median(cv))
+        if b <= 0 or c <= 0:
+            continue
+        distance = abs(math.log(c / b))
+        if best is None or distance > best[0]:
+            best = (distance, b, c)
+    return None if best is None else (best[1], best[2])
+
+
+def _decided_on_value(frame: pd.DataFrame, column: str, name: str) -> pd.DataFrame:
+    """Rows the cutoff decided: a PD (or score), no fallback, knock-out rules passed."""
+    from lendlab.world.schema import passes_knockout
+
+    values = _numeric(frame, column, name)
+    keep = ~np.isnan(values) & frame["decision"].astype("str").isin(_DECISIONS).to_numpy()
+    if _has(frame, "fallback"):
+        keep &= ~_fallback_mask(frame)
+    rules = ("fico", "dti", "inquiries_6m")
+    if all(_has(frame, c) for c in rules):
+        inputs = pd.DataFrame({c: _numeric(frame, c, name) for c in rules}, index=frame.index)
+        known = inputs.notna().all(axis=1).to_numpy()
+        passed = np.zeros(len(frame), dtype=bool)
+        if known.any():
+            passed[known] = passes_knockout(inputs[known])
+        keep &= passed
+    return pd.DataFrame(
+        {"value": values[keep], "decision": frame["decision"].astype("str").to_numpy()[keep]}
+    )
+
+
+def _decision_at_value(
+    baseline: pd.DataFrame, incident: pd.DataFrame, min_rows: int
+) -> tuple[float, float] | None:
+    """(baseline leave-one-out share, incident share) of decisions unlike the nearest baseline
+    row's decision at the same PD (or score)."""
+    column = next((c for c in ("pd", "score") if _has(baseline, c) and _has(incident, c)), None)
+    if column is None:
+        return None
+    base = _decided_on_value(baseline, column, "baseline")
+    now = _decided_on_value(incident, column, "incident")
+    if len(base) < min_rows or len(now) < min_rows:
+        return None
+    order = np.argsort(base["value"].to_numpy(), kind="stable")
+    values = base["value"].to_numpy()[order]
+    decided = base["decision"].to_numpy()[order]
+    x = now["value"].to_numpy()
+    right = np.clip(np.searchsorted(values, x), 0, len(values) - 1)
+    left = np.clip(right - 1, 0, len(values) - 1)
+    nearest = np.where(np.abs(values[left] - x) <= np.abs(values[right] - x), left, right)
+    changed = float(np.mean(decided[nearest] != now["decision"].to_numpy()))
+    gaps = np.diff(values)  # the baseline against itself: each row's nearest other row
+    before = np.r_[np.inf, gaps]
+    after = np.r_[gaps, np.inf]
+    idx = np.arange(len(values))
+    other = np.where(before <= after, idx - 1, idx + 1)
+    floor = float(np.mean(decided[other] != decided))
+    return floor, changed
 
 
 def _check_window(frame: Any, name: str) -> pd.DataFrame:
@@ -426,6 +580,20 @@ def measure_signals(
         b, c = _air(baseline), _air(incident)
         if not (math.isnan(b) or math.isnan(c)):
             put("air", b, c, _delta_state(c - b, 0.05, 0.03))
+    if _has(baseline, "segment") and _has(incident, "segment"):
+        for name, column in (
+            ("segment_income_level", "annual_income"),
+            ("segment_dti_level", "dti"),
+        ):
+            if _has(baseline, column) and _has(incident, column):
+                level = _segment_level(baseline, incident, column)
+                if level is not None:
+                    b, c = level
+                    put(name, b, c, _ratio_state(c / b, 3.0, 1 / 3, (0.5, 2.0)))
+    at_pd = _decision_at_value(baseline, incident, min_rows)
+    if at_pd is not None:
+        b, c = at_pd
+        put("decision_at_pd", b, c, "up" if c >= 0.10 else ("flat" if c < 0.05 else "moderate"))
     table = pd.DataFrame(
         [
             (name, *rows.get(name, (math.nan, math.nan, "unknown")), SIGNAL_RULES[name])
@@ -465,6 +633,13 @@ def _credit(expected: str, state: str) -> float:
     return 0.5 if state == "moderate" else 0.0  # half-way between flat and a move
 
 
+def _contradicts(signature: Mapping[str, str], states: Mapping[str, str], signal: str) -> bool:
+    if signature.get(signal) != _F:
+        return False
+    moved = ("up",) if signal in _DECISIVE_UP_ONLY else ("up", "down")
+    return states.get(signal) in moved
+
+
 def rank_faults(signals: pd.DataFrame | Mapping[str, str]) -> pd.DataFrame:
     """Rank every hypothesis of :data:`SIGNATURES` by how well the measured states match.
 
@@ -478,7 +653,11 @@ def rank_faults(signals: pd.DataFrame | Mapping[str, str]) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Indexed by hypothesis, best first: ``explains`` (a signal its signature expects to
-        move did move; hypotheses that explain something rank first), ``score`` (0..1),
+        move did move; hypotheses that explain something rank first), ``consistent``
+        (False when its signature says flat of a :data:`DECISIVE_SIGNALS` signal that moved:
+        a fallback, error or latency symptom is not a cause that never touches the service,
+        a segment's x12 income is not a cutoff; among those that explain something,
+        consistent ones rank first), ``score`` (0..1),
         ``matched``, ``moving_matched``,
         ``measured``, ``coverage``, ``heading``, ``in_catalogue``, ``matches`` and
         ``mismatches`` (text: ``signal expected/measured``).
@@ -509,10 +688,12 @@ def rank_faults(signals: pd.DataFrame | Mapping[str, str]) -> pd.DataFrame:
             expected != "flat" and _credit(expected, states.get(signal, "unknown")) == 1.0
             for signal, expected in signature.items()
         )
+        contradicted = [s for s in DECISIVE_SIGNALS if _contradicts(signature, states, s)]
         rows.append(
             {
                 "hypothesis": name,
                 "explains": explains,
+                "consistent": not contradicted,
                 "score": matched / measured if measured else 0.0,
                 "matched": matched,
                 "moving_matched": moving,
@@ -527,8 +708,8 @@ def rank_faults(signals: pd.DataFrame | Mapping[str, str]) -> pd.DataFrame:
     frame = pd.DataFrame(rows).set_index("hypothesis")
     frame["_name"] = frame.index
     frame = frame.sort_values(
-        ["explains", "score", "moving_matched", "matched", "_name"],
-        ascending=[False, False, False, False, True],
+        ["explains", "consistent", "score", "moving_matched", "matched", "_name"],
+        ascending=[False, False, False, False, False, True],
         kind="mergesort",
     )
     return frame.drop(columns="_name")

@@ -43,3 +43,12 @@ def test_bad_input_is_named(kwargs, error):
     args = {"inputs_broken": False, "borrowers_changed": False, "auc_signoff": 0.7, "auc_now": 0.7}
     with pytest.raises(error, match=next(iter(kwargs))):
         triage(**{**args, **kwargs})
+
+
+def test_the_package_exports_the_retention_clock_where_it_lives():
+    from lendlab import response
+    from lendlab.response import decision_tree
+
+    assert "RETENTION_MONTHS" in response.__all__
+    assert response.RETENTION_MONTHS is decision_tree.RETENTION_MONTHS
+    assert response.RETENTION_MONTHS == 25
