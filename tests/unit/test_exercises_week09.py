@@ -111,12 +111,38 @@ def test_a_rollback_must_name_a_failed_guardrail(ctx):
     rejects(ex.q8, one_changed(right, good, ("ship it", None)), "not one of")
 
 
-def test_any_failed_guardrail_is_a_valid_reason(ctx):
+def test_any_failed_critical_guardrail_is_a_valid_reason(ctx):
     right = ex.q8.expected(ctx)
     v = kinds(ctx)["miscalibrated"]
-    for name in ex._failed(ex._verdicts(ctx)[v]):
+    verdict = ex._verdicts(ctx)[v]
+    critical = ex._failed_critical(verdict)
+    assert len(critical) >= 2  # approval_rate and expected_bad_rate at least
+    for name in critical:
         assert verdict_of(ex.q8, one_changed(right, v, ("rollback", name)))[0] == "correct"
     assert verdict_of(ex.q8, one_changed(right, kinds(ctx)["good"], "promote"))[0] == "correct"
+
+
+def test_a_failed_non_critical_guardrail_is_not_the_reason_for_a_rollback(ctx):
+    """The miscalibrated release also fails score_psi, which alone would not roll it back."""
+    right = ex.q8.expected(ctx)
+    v = kinds(ctx)["miscalibrated"]
+    verdict = ex._verdicts(ctx)[v]
+    non_critical = [f for f in ex._failed(verdict) if f not in ex._failed_critical(verdict)]
+    assert "score_psi" in non_critical
+    rejects(ex.q8, one_changed(right, v, ("rollback", "score_psi")), "not critical")
+    assert one_changed(right, v, ("rollback", non_critical[0])) in ex.q8.wrong_answers(ctx)
+
+
+def test_a_near_miss_is_told_apart_from_a_wrong_value(ctx):
+    a, b = ex.q3.expected(ctx)
+    rejects(ex.q3, (round(a * 1.002, 3), b), "close but not exact")
+    rejects(ex.q3, (a, b * 0.997), "close but not exact")
+    rejects(ex.q3, (a * 1.5, b), "too high")
+    ratios = ex.q6.expected(ctx)
+    rounded = {
+        v: round(r, 3) if abs(round(r, 3) - r) > 1e-6 * r else r + 1e-3 for v, r in ratios.items()
+    }
+    rejects(ex.q6, rounded, "close but not exact")
 
 
 # -- Q4: the no-traffic trap --------------------------------------------------------------------

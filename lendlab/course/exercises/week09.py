@@ -1,7 +1,8 @@
 """Week 9: deployment and rollback (the questions behind the lab).
 
 The lab ``solutions/week09_deployment_rollback.ipynb`` is a Thursday release train: the
-challenger runs in shadow and release ``rc-2025.2-a`` on a 5 % canary in the live service;
+challenger runs in shadow and one release (the first whose load test passed,
+:func:`lendlab.course.scenarios.week09.live_canary`) on a 5 % canary in the live service;
 four sealed release candidates are compared on historical traffic
 (:func:`lendlab.rollout.compare`) and judged on their canaries (:func:`lendlab.rollout.analyze`
 under the release train's policy).
@@ -71,6 +72,14 @@ def _mapping(answer: Any, keys: list[str], what: str) -> Mapping[Any, Any]:
 
 def _close(a: float, b: float, rtol: float = 1e-6, atol: float = 1e-9) -> bool:
     return math.isclose(a, b, rel_tol=rtol, abs_tol=atol)
+
+
+#: A value within half a percent of the answer but not equal to it: typed from a rounded
+#: printout, or computed on a slightly different selection of rows.
+_NEAR_MISS = (
+    "{name} is close but not exact: compute it from the data in the notebook (not from a "
+    "rounded printout), on exactly the rows the question names"
+)
 
 
 def _models(ctx: Mapping[str, Any]) -> dict[str, Any]:
@@ -173,9 +182,9 @@ class ShadowFlipBySegment(Question):
         "Put the primary's decision and the shadow's next to each other, request by request: "
         "both tables have request_id. Keep the primary arm's decisions (the canary arm was "
         "decided by another model) and the shadow rows that were scored (status 'ok').",
-        "Merge log[log['arm'] == 'primary'] with shadow[shadow['status'] == 'ok'] on "
-        "'request_id' (suffixes=('', '_shadow')), flag decision != decision_shadow, and take "
-        "the mean of the flag per segment: a Series or dict {segment: share}.",
+        "DataFrame.merge on 'request_id' (give the shadow's columns a suffix), after keeping "
+        "the primary arm of the log and the 'ok' rows of the shadow; a flip is a row whose two "
+        "decisions differ; groupby('segment') and the mean of that flag gives the share.",
     )
     solution_code = """\
 primary = log[log["arm"] == "primary"]
@@ -263,6 +272,8 @@ shadow_p99_ms = float(pairs["latency_ms"].quantile(0.99))"""
                 raise Incorrect("primary_p99_ms looks like a p95; use the 0.99 quantile")
             if _close(a, want_a / 1000):
                 raise Incorrect("primary_p99_ms looks like seconds; give milliseconds")
+            if _close(a, want_a, 5e-3):
+                raise Incorrect(_NEAR_MISS.format(name="primary_p99_ms"))
             raise Incorrect(f"primary_p99_ms is too {'high' if a > want_a else 'low'}")
         if not _close(b, want_b, 1e-6):
             if _close(b, _latency(pairs, col="shadow_score_ms")[1]):
@@ -272,6 +283,8 @@ shadow_p99_ms = float(pairs["latency_ms"].quantile(0.99))"""
                 )
             if _close(b, _latency(pairs, 0.95)[1]):
                 raise Incorrect("shadow_p99_ms looks like a p95; use the 0.99 quantile")
+            if _close(b, want_b, 5e-3):
+                raise Incorrect(_NEAR_MISS.format(name="shadow_p99_ms"))
             raise Incorrect(f"shadow_p99_ms is too {'high' if b > want_b else 'low'}")
 
     def wrong_answers(self, ctx: Mapping[str, Any]) -> list:
@@ -375,8 +388,9 @@ class BetterRankers(Question):
         "Ranking is what AUC measures: does a defaulter get a higher PD than a good payer? "
         "Use `scored`, the historical applications the PD decides (they pass the knock-out "
         "rules); this synthetic world knows their outcomes.",
-        "roc_auc_score(scored['defaulted'], model.predict_pd(scored)) for the champion and "
-        "each release; answer the set of release versions whose AUC is above the champion's.",
+        "sklearn.metrics.roc_auc_score with the outcome ('defaulted') and each model's "
+        "predict_pd on `scored`, for the champion and every release; answer a set of release "
+        "versions (not the champion itself).",
     )
     solution_code = """\
 auc = {name: roc_auc_score(scored["defaulted"], model.predict_pd(scored))
@@ -432,9 +446,9 @@ class CalibrationInTheLarge(Question):
         "A calibrated model's average PD matches the share that actually defaulted, on the "
         "applications it decides. Divide one by the other for each release: 1 is calibrated, "
         "below 1 understates the risk.",
-        "For each release: model.predict_pd(scored).mean() / scored['defaulted'].mean() (not "
-        "the whole history: knock-out declines are not the PD's to decide); a dict "
-        "{version: ratio}.",
+        "Two means on `scored` (not the whole history: knock-out declines are not the PD's to "
+        "decide): of each release's predict_pd, and of the outcome 'defaulted'. Predicted on "
+        "top; a dict {version: ratio}.",
     )
     solution_code = """\
 realised = scored["defaulted"].mean()
@@ -463,6 +477,8 @@ print(pd.Series(calibration).round(3).to_string())"""
                 raise Incorrect(f"{v!r}: that is realised over predicted; divide the other way")
             if _close(x, want * realised - realised, 1e-6):
                 raise Incorrect(f"{v!r}: that is a difference; the question asks for a ratio")
+            if _close(x, want, 5e-3):
+                raise Incorrect(_NEAR_MISS.format(name=f"the ratio for {v!r}"))
             raise Incorrect(f"the ratio for {v!r} is too {'high' if x > want else 'low'}")
 
     def wrong_answers(self, ctx: Mapping[str, Any]) -> list:
@@ -588,6 +604,12 @@ def _failed(verdict: rollout.Verdict) -> list[str]:
     return [j.name for j in verdict.judgements if j.classification in ("High", "Low")]
 
 
+def _failed_critical(verdict: rollout.Verdict) -> list[str]:
+    return [
+        j.name for j in verdict.judgements if j.critical and j.classification in ("High", "Low")
+    ]
+
+
 def _nodata(verdict: rollout.Verdict) -> list[str]:
     return [j.name for j in verdict.judgements if j.classification == "Nodata"]
 
@@ -613,23 +635,24 @@ class GoNoGo(Question):
         "Judge each release on its canary the way the release train does, against the "
         "champion arm, under POLICY, pricing approvals with the champion's PDs. A rollback "
         "names the guardrail that failed; a promote names none.",
-        "For each version: rollout.analyze(base, can, guardrails=POLICY, "
-        "reference_model=champion); answer {version: (verdict.decision, first guardrail with "
-        "classification 'High' or 'Low', or None)}.",
+        "rollout.analyze per version, with the options the question names; the Verdict has "
+        "a decision and judgements (name, classification, critical). A rollback's reason is a "
+        "critical guardrail judged 'High' or 'Low' (POLICY.critical lists them).",
     )
     solution_code = """\
 verdicts = {v: rollout.analyze(base, can, guardrails=POLICY, reference_model=champion)
             for v, (base, can) in canaries.items()}
 calls = {}
 for v, verdict in verdicts.items():
-    failed = [j.name for j in verdict.judgements if j.classification in ("High", "Low")]
+    failed = [j.name for j in verdict.judgements
+              if j.critical and j.classification in ("High", "Low")]
     calls[v] = (verdict.decision, failed[0] if failed else None)"""
     requires = ("canaries", "champion", "releases", "history")
 
     def expected(self, ctx: Mapping[str, Any]) -> dict[str, tuple[str, str | None]]:
         out = {}
         for v, verdict in _verdicts(ctx).items():
-            failed = _failed(verdict)
+            failed = _failed_critical(verdict) or _failed(verdict)
             out[v] = (verdict.decision, failed[0] if failed else None)
         return out
 
@@ -681,6 +704,13 @@ for v, verdict in verdicts.items():
             allowed = failed if want == "rollback" else failed + _nodata(verdict)
             if reason not in allowed:
                 raise Incorrect(f"{reason!r} passed for {v!r}; which guardrail failed?")
+            critical = _failed_critical(verdict)
+            if want == "rollback" and critical and reason not in critical:
+                raise Incorrect(
+                    f"{reason!r} failed for {v!r}, but it is not critical: on its own it would "
+                    "not roll the release back. Name the critical guardrail that did "
+                    "(POLICY.critical)"
+                )
 
     def wrong_answers(self, ctx: Mapping[str, Any]) -> list:
         right = self.expected(ctx)
@@ -705,8 +735,17 @@ for v, verdict in verdicts.items():
             else (d, r)
             for v, (d, r) in right.items()
         }
+        non_critical = {
+            v: (d, next(f for f in _failed(verdicts[v]) if f not in _failed_critical(verdicts[v])))
+            if d == "rollback"
+            and _failed_critical(verdicts[v])
+            and set(_failed(verdicts[v])) - set(_failed_critical(verdicts[v]))
+            else (d, r)
+            for v, (d, r) in right.items()
+        }
         out = [
             {v: ("promote", None) for v in right},
+            non_critical,
             by_auc,
             overall_only,
             business_only,
