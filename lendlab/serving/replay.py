@@ -82,6 +82,7 @@ __all__ = [
     "check_loopback",
     "decide_in_batches",
     "exact_quantiles",
+    "run_coroutine",
     "histogram_buckets",
     "register",
     "replay",
@@ -712,7 +713,19 @@ async def areplay(
     )
 
 
-def _run_coroutine(coro: Any) -> Any:
+def run_coroutine(coro: Any) -> Any:
+    """Run ``coro`` to the end and return its value, also from inside a running loop.
+
+    In a notebook an event loop is already running (ipykernel), so ``asyncio.run`` would fail:
+    the coroutine then runs in a thread of its own; its exception is re-raised here.
+
+    Example
+    -------
+    >>> async def two():
+    ...     return 2
+    >>> run_coroutine(two())
+    2
+    """
     try:
         asyncio.get_running_loop()
     except RuntimeError:
@@ -797,7 +810,7 @@ def replay(
     >>> result.summary["ok"], result.summary["errors"]  # doctest: +SKIP
     (100, {})
     """
-    return _run_coroutine(
+    return run_coroutine(
         areplay(
             url,
             rate=rate,
