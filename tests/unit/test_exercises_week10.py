@@ -13,6 +13,7 @@ service, and one short game day runs on the live service.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import json
 import shutil
@@ -177,9 +178,14 @@ def test_q5_continue_is_wrong_when_the_tree_freezes(contexts, bind_week):
     assert status(ex.q5, " Freeze ") == "correct"
     ctx = bind_week(ex, contexts[23])  # the cutoff: our own change
     assert ex.q5.expected(ctx) == "rollback"
+    for slip in ("freeze", "fallback"):  # the tree never gets to weigh them: it rolls back
+        msg = line(ex.q5, slip)
+        assert "rolls back first" in msg and "our own change" in msg, msg
+        assert "the other one" not in msg
     ctx = bind_week(ex, contexts[13])  # the unit bug, fix in 48 h: review cannot keep up
     assert ex.q5.expected(ctx) == "fallback"
     assert "the other one" in line(ex.q5, "freeze")
+    assert "rolls back" not in line(ex.q5, "freeze")
 
 
 def test_q6_the_manifest_is_not_the_edited_file_and_the_window_must_be_the_incidents(
@@ -199,11 +205,52 @@ def test_q6_the_manifest_is_not_the_edited_file_and_the_window_must_be_the_incid
     )
     bind_week(ex, {**ctx, "bundle": whole, "checkpoint": point})
     assert "window start is not the incident's" in line(ex.q6, (True, "decisions.jsonl"))
+    # a bundle without the fix: every decision of the window "pending", not the learner's list
+    bare, bare_point = tmp_path / "bare", tmp_path / "bare.checkpoint.json"
+    response.write_bundle(db, ctx["sealed"].start, ctx["sealed"].end, bare, checkpoint=bare_point)
+    bind_week(ex, {**ctx, "bundle": bare, "checkpoint": bare_point})
+    assert "'pending'" in line(ex.q6, (True, "decisions.jsonl"))
     # a "tampered" copy nobody changed
     copy = tmp_path / "copy"
     shutil.copytree(ctx["bundle"], copy)
     bind_week(ex, {**ctx, "tampered": copy})
     assert "still verifies" in line(ex.q6, (True, "decisions.jsonl"))
+
+
+def test_q6_the_bundle_carries_the_re_decision_list_not_the_logged_inputs_one(
+    contexts, bind_week, tmp_path
+):
+    ctx = bind_week(ex, contexts[13])  # income units: the logged inputs are the broken ones
+    truth = scenario.truth_redecisions(
+        ctx["log"], ctx["sealed"], seed=13, n=N, champion=ctx["champion"]
+    )
+    meta = json.loads((Path(ctx["bundle"]) / "bundle.json").read_text())
+    assert meta["redecisions"] == len(truth) < meta["decisions"]
+    assert status(ex.q6, (True, "decisions.jsonl")) == "correct"
+    # the real command re-deciding with the champion on the logged (unit-broken) inputs
+    db = Path(ctx["bundle"]).parent / "decisions.db"
+    out, point = tmp_path / "cli", tmp_path / "cli.checkpoint.json"
+    made = _lendlab_cli("incident", "bundle", "--db", db, "--out", out, "--checkpoint", point,
+                        "--start", ctx["sealed"].start.isoformat(),
+                        "--end", ctx["sealed"].end.isoformat(), "--redecide-with", "champion",
+                        "--model-dir", scenario.model_cache())  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    listed = json.loads((out / "bundle.json").read_text())["redecisions"]
+    assert abs(listed - len(truth)) > ex._tolerance(len(truth))
+    bind_week(ex, {**ctx, "bundle": out, "checkpoint": point})
+    msg = line(ex.q6, (True, "decisions.jsonl"))
+    assert "to re-decide, not the incident's" in msg and "logged inputs" in msg, msg
+
+
+def test_the_window_tolerance_scales_with_the_clock(contexts, bind_week):
+    ctx = contexts[23]
+    slow = dataclasses.replace(ctx["sealed"], time_scale=2.0)
+    start, end = ctx["sealed"].start, ctx["sealed"].end
+    off = pd.Timedelta(seconds=1.2 * ctx["window_tolerance_s"])  # over 1x, under 2x
+    bind_week(ex, ctx)
+    assert status(ex.q1, (start + off, end)) == "incorrect"
+    bind_week(ex, {**ctx, "sealed": slow})
+    assert status(ex.q1, (start + off, end)) == "correct"
 
 
 # --------------------------------------------------------------------------- eight seeds

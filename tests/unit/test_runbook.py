@@ -111,6 +111,32 @@ def test_it_covers_roles_severities_and_the_playbooks_the_issue_lists(worked):
         assert any(playbook in h for h in sections), playbook
 
 
+def _caveat_sentence(text: str) -> str:
+    """The sentence (up to the next full stop) that calls 0.80 the four-fifths rule."""
+    flat = " ".join(text.split())
+    at = flat.find("four-fifths")
+    assert at >= 0, "the AIR floor 0.80 is not called the four-fifths rule of thumb"
+    begin = flat.rfind(". ", 0, at) + 1
+    end = flat.find(". ", at)
+    return flat[begin : end if end >= 0 else len(flat)]
+
+
+@pytest.mark.parametrize(
+    "section", ["## 2. Severity levels", "## 9. Freeze or fallback: the decision tree"]
+)
+def test_the_air_floor_is_called_a_rule_of_thumb_not_a_reg_b_threshold(worked, section):
+    body = _sections(worked)[section]
+    assert "0.80" in body
+    caveat = _caveat_sentence(body)
+    assert "rule of thumb" in caveat and "EEOC employment practice" in caveat, caveat
+    assert "not a threshold in ECOA or Regulation B" in caveat, caveat
+    assert "fair-lending review" in " ".join(body.split())
+    if RESEARCH.is_file():
+        assert "the four-fifths rule is EEOC employment practice, not codified for lending" in (
+            " ".join(_text(RESEARCH).split())
+        )
+
+
 def test_the_reg_b_facts_are_the_codes_constants_and_the_research_files(worked):
     regb = _sections(worked)["## 10. Regulation B: notices and records"]
     days = re.search(r"within (\d+) days\*\* after a completed application", regb)

@@ -71,6 +71,12 @@ def _pages(ctx: Mapping[str, Any]) -> pd.DataFrame:
     return ctx["pages"]
 
 
+def _window_tolerance(ctx: Mapping[str, Any]) -> float:
+    """How close a start or end must be, in seconds: the setting (seconds at ``time_scale=1``)
+    times the game day's clock, like every window of the game day."""
+    return float(ctx["window_tolerance_s"]) * float(ctx["sealed"].time_scale)
+
+
 def _first_page(ctx: Mapping[str, Any], status: str, column: str) -> pd.Timestamp | None:
     p = _pages(ctx)
     p = p[p["status"] == status]
@@ -87,11 +93,10 @@ class IncidentWindow(Question):
         "the incident began, and the game day's noise pages too. Date the incident from the "
         "decisions themselves: which ones differ from what a healthy service, fed the inputs "
         "the applicants and the bureau really sent, would have decided?",
-        "Flag each logged decision whose inputs differ from scenario.repull(log, seed=seed, "
-        "n=N) or whose decision differs from response.redecide_with_model(repulled, "
-        "champion, cutoff=CUTOFF); split the flagged decision times where they are more than "
-        "a second (time_scale) apart; the longest stretch is the incident: (its first "
-        "received_at, its last).",
+        "Two steps. First flag the suspect decisions: inputs unlike the re-pull "
+        "(scenario.repull) or a decision unlike the healthy service's "
+        "(response.redecide_with_model at the signed-off cutoff). Then group the flagged "
+        "decision times into runs: the noise is a separate, shorter run.",
     )
     solution_code = """\
 repulled = scenario.repull(log, seed=seed, n=N)
@@ -119,7 +124,7 @@ incident_window = (incident_start, incident_end)"""
         start, end = _stamp(first, "the start"), _stamp(last, "the end")
         if not start < end:
             raise Incorrect("the start must be before the end")
-        tol = float(ctx["window_tolerance_s"])
+        tol = _window_tolerance(ctx)
         for name, given, want in (("start", start, expected[0]), ("end", end, expected[1])):
             off = (given - want).total_seconds()
             if abs(off) <= tol:
@@ -145,7 +150,7 @@ incident_window = (incident_start, incident_end)"""
 
     def wrong_answers(self, ctx: Mapping[str, Any]) -> list:
         start, end = self.expected(ctx)
-        tol = float(ctx["window_tolerance_s"])
+        tol = _window_tolerance(ctx)
         log = ctx["log"]
         shift = pd.Timedelta(seconds=3 * tol)
         out = []
@@ -194,9 +199,12 @@ mix = pd.crosstab(np.r_[np.zeros(len(before)), np.ones(len(during))],
                   np.r_[before["segment"].astype(str), during["segment"].astype(str)])
 borrowers_changed = bool(stats.chi2_contingency(mix).pvalue < 0.001)
 new_model = bool(set(during["model_sha256"].dropna()) - set(before["model_sha256"].dropna()))
-# no outcomes yet for these applications: the model question is "did the model change?"
+# no outcomes yet for these applications, so no back-test AUC: pass the sign-off's, and ask
+# the model question as "did another artifact decide?" once data and world are ruled out
 heading = response.triage(inputs_broken=inputs_broken, borrowers_changed=borrowers_changed,
                           auc_signoff=SIGNOFF_AUC, auc_now=SIGNOFF_AUC)
+if heading == "threshold" and new_model:
+    heading = "model"
 triage_answer = ("technical" if fallback_up else "behavioural", heading)"""
     requires = ("sealed", "pages")
 
@@ -260,9 +268,10 @@ class Redecisions(Question):
         "service would have (the inputs re-pulled from their sources, the signed-off cutoff) "
         "and count those whose decision changes. The game day's noise lies outside the "
         "window.",
-        "For the decisions in [incident_start, incident_end): scenario.repull(...), "
-        "response.redecide_with_model(repulled, champion, cutoff=CUTOFF), then "
-        "response.redecision_list(window, new_decisions) and its length.",
+        "Steps: the decisions of your window (response.decision_window); their inputs "
+        "re-pulled (scenario.repull); re-decided by the champion at the signed-off cutoff "
+        "(response.redecide_with_model); the changes kept (response.redecision_list). The "
+        "answer is how many rows that list has.",
     )
     solution_code = """\
 window = response.decision_window(log, incident_start, incident_end)
@@ -455,9 +464,20 @@ mode = plan.action"""
                 "triage said?"
             )
         if text in ("freeze", "fallback"):
+            if expected in ("freeze", "fallback"):
+                raise Incorrect(
+                    "compare the freeze's review queue with the capacity over the fix's ETA "
+                    "(plan.options): the tree picks the other one here"
+                )
+            if expected == "rollback":
+                raise Incorrect(
+                    "the triage found our own change (a cutoff or a model) and a last good "
+                    "model and configuration exist: the tree rolls back first, before it "
+                    "weighs a freeze against a fallback"
+                )
             raise Incorrect(
-                "compare the freeze's review queue with the capacity over the fix's ETA "
-                "(plan.options): the tree picks the other one here"
+                "no harm measured on the affected segments and no infrastructure symptom: "
+                "the tree goes no further than its first question"
             )
         expect_choice(text, expected, choices=response.ACTIONS, what="the mode")
 
@@ -480,7 +500,11 @@ def _named_file(problems: tuple[str, ...]) -> str | None:
 def _bundle_verdict(ctx: Mapping[str, Any]) -> tuple[bool, str | None, dict[str, Any]]:
     bundle, checkpoint, tampered = (Path(ctx[k]) for k in ("bundle", "checkpoint", "tampered"))
     ok = response.verify_bundle(bundle, checkpoint=checkpoint)
-    meta = json.loads((bundle / "bundle.json").read_text(encoding="utf-8")) if ok.ok else {}
+    meta: dict[str, Any] = {}
+    if ok.ok:
+        meta = json.loads((bundle / "bundle.json").read_text(encoding="utf-8"))
+        rows = (bundle / "redecisions.jsonl").read_text(encoding="utf-8").splitlines()
+        meta["pending"] = sum(json.loads(r).get("change") == "pending" for r in rows if r)
     bad = response.verify_bundle(tampered, checkpoint=checkpoint)
     return ok.ok, (None if bad.ok else _named_file(bad.problems)), meta
 
@@ -488,14 +512,16 @@ def _bundle_verdict(ctx: Mapping[str, Any]) -> tuple[bool, str | None, dict[str,
 class EvidenceBundle(Question):
     title = "the evidence bundle: verified, and the tampered file named"
     hints = (
-        "Build the bundle with the real command over your incident window, verify it with "
-        "its checkpoint (exit code 0), then copy it, change one byte of one file of the copy "
-        "and verify the copy: the command must fail and name the file. Answer (did the "
-        "original verify?, the file the failure names).",
-        "Run `lendlab incident bundle --db DB --start T --end T --out DIR --checkpoint FILE "
-        "--alerts PAGES` and `lendlab incident verify DIR --checkpoint FILE` (lendlab_cli "
-        "runs a command line and returns its exit code and output); shutil.copytree, flip a "
-        "byte with bytearray; the name is the text before ':' on the TAMPERED: line.",
+        "Write the bundle over your incident window with the fix you re-decided with in "
+        "Question 3, so its re-decision list is yours and not every decision marked "
+        "'pending'; verify it with its checkpoint using the real command (exit code 0); then "
+        "copy it, change one byte of one file of the copy and verify the copy: the command "
+        "must fail and name the file. Answer (did the original verify?, the file the failure "
+        "names).",
+        "Steps: response.write_bundle with its redecide= argument (a function of the "
+        "window's rows giving their new decisions); the `lendlab incident verify` command "
+        "through lendlab_cli; shutil.copytree for the copy; one byte flipped; the file is "
+        "named at the start of the TAMPERED: line the failing verify prints.",
     )
     solution_code = """\
 BUNDLE = workdir / "bundle"
@@ -503,9 +529,12 @@ CHECKPOINT = workdir / "bundle.checkpoint.json"  # in production: a write-once s
 TAMPERED = workdir / "bundle-tampered"
 for stale in (BUNDLE, TAMPERED):
     shutil.rmtree(stale, ignore_errors=True)
-made = lendlab_cli("incident", "bundle", "--db", DB, "--out", BUNDLE, "--checkpoint", CHECKPOINT,
-                   "--start", incident_start.isoformat(), "--end", incident_end.isoformat(),
-                   *(["--alerts", PAGES] if PAGES.is_file() else []))
+made = response.write_bundle(  # what `lendlab incident bundle` runs, with our fix
+    DB, incident_start, incident_end, BUNDLE, checkpoint=CHECKPOINT,
+    alerts=PAGES if PAGES.is_file() else None,
+    redecide=lambda rows: response.redecide_with_model(
+        scenario.repull(rows, seed=seed, n=N), champion, cutoff=CUTOFF),
+    redecide_basis="re-pulled inputs, cutoff 0.20")
 verified = lendlab_cli("incident", "verify", BUNDLE, "--checkpoint", CHECKPOINT)
 shutil.copytree(BUNDLE, TAMPERED)
 target = TAMPERED / "decisions.jsonl"
@@ -515,7 +544,10 @@ target.write_bytes(bytes(data))
 tampered = lendlab_cli("incident", "verify", TAMPERED, "--checkpoint", CHECKPOINT)
 named = tampered.stderr.split("TAMPERED: ", 1)[1].split(":", 1)[0]
 bundle_answer = (verified.returncode == 0, named)"""
-    requires = ("bundle", "checkpoint", "tampered", "sealed", "window_tolerance_s")
+    requires = (
+        "bundle", "checkpoint", "tampered", "sealed", "window_tolerance_s", "log", "champion",
+        "seed", "n",
+    )  # fmt: skip
 
     def expected(self, ctx: Mapping[str, Any]) -> tuple[bool, str | None]:
         ok, named, _ = _bundle_verdict(ctx)
@@ -533,7 +565,7 @@ bundle_answer = (verified.returncode == 0, named)"""
             )
         if not verified:
             raise Incorrect("the bundle you built does verify: run the verify command again")
-        sealed, tol = ctx["sealed"], float(ctx["window_tolerance_s"])
+        sealed, tol = ctx["sealed"], _window_tolerance(ctx)
         window = meta.get("window", {})
         for edge, truth in (("start", sealed.start), ("end", sealed.end)):
             given = pd.Timestamp(window.get(edge)) if window.get(edge) else None
@@ -542,6 +574,21 @@ bundle_answer = (verified.returncode == 0, named)"""
                     f"the bundle's window {edge} is not the incident's: build it over your "
                     "incident window (--start, --end)"
                 )
+        if meta.get("pending"):
+            raise Incorrect(
+                "the bundle's re-decision list marks every decision of the window 'pending' "
+                "(no fix given): write it with the fix of Question 3 (write_bundle's "
+                "redecide=), so it lists the decisions to redo"
+            )
+        truth = len(_redecisions(ctx))
+        listed = meta.get("redecisions")
+        if not isinstance(listed, int) or abs(listed - truth) > _tolerance(truth):
+            raise Incorrect(
+                f"the bundle lists {listed} decision(s) to re-decide, not the incident's: "
+                "re-decide on the re-pulled inputs at the signed-off cutoff, as in Question 3 "
+                "(the command's --redecide-with re-decides on the logged inputs, the broken "
+                "ones in a data incident)"
+            )
         if want is None:
             raise Incorrect(
                 "the tampered copy still verifies: change one byte of a file of the copy "

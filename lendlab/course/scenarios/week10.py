@@ -106,10 +106,12 @@ SETTINGS: dict[str, Any] = {
     "request_budget_ms": 300.0,  # does not fall back by itself
     "id_offset": 7 * 10**9,  # added to the world's application ids
     "model_seed": 2025,  # the service's models (lendlab.serving.registry.train_models)
-    "window_tolerance_s": 0.75,  # how close a start or end must be (real seconds)
+    "window_tolerance_s": 0.75,  # how close a start or end must be (x time_scale, as all)
 }
 
-#: What the checks read besides the data (``ex.bind(..., **CHECK_SETTINGS)``).
+#: What the checks read besides the data (``ex.bind(..., **CHECK_SETTINGS)``); like every
+#: time of :data:`SETTINGS`, ``window_tolerance_s`` is multiplied by the sealed incident's
+#: ``time_scale`` when a check reads it.
 CHECK_SETTINGS: dict[str, Any] = {
     k: SETTINGS[k] for k in ("cutoff", "review_margin", "window_tolerance_s")
 }
@@ -1349,8 +1351,9 @@ def build_context(
     """What the lab binds, from :func:`simulate_log` (the tests' stand-in for the live run).
 
     Writes the simulated log to a decision store in ``workdir`` (default a new temporary
-    folder), builds and verifies the evidence bundle over the true window, and a tampered
-    copy with one byte of ``decisions.jsonl`` flipped, as the lab's last part does.
+    folder), builds the evidence bundle over the true window with the true re-decision list
+    (re-pulled inputs, the signed-off cutoff: :func:`truth_redecisions`), and a tampered copy
+    with one byte of ``decisions.jsonl`` flipped, as the lab's last part does.
 
     Examples
     --------
@@ -1358,7 +1361,7 @@ def build_context(
     >>> sorted(ctx)[:4]  # doctest: +SKIP
     ['bundle', 'champion', 'checkpoint', 'cutoff']
     """
-    from lendlab.response import write_bundle
+    from lendlab.response import redecide_with_model, write_bundle
 
     seed = _seed(seed)
     champion = _cached_champion()
@@ -1367,7 +1370,24 @@ def build_context(
     folder = Path(workdir) if workdir is not None else Path(tempfile.mkdtemp(prefix="w10-"))
     db = write_log(log, folder / "decisions.db")
     bundle, checkpoint = folder / "bundle", folder / "bundle.checkpoint.json"
-    write_bundle(db, sealed.start, sealed.end, bundle, checkpoint=checkpoint)
+
+    def fixed(rows: pd.DataFrame) -> pd.Series:
+        return redecide_with_model(
+            repull(rows, seed=seed, n=int(n)),
+            champion,
+            cutoff=SETTINGS["cutoff"],
+            review_margin=SETTINGS["review_margin"],
+        )
+
+    write_bundle(
+        db,
+        sealed.start,
+        sealed.end,
+        bundle,
+        checkpoint=checkpoint,
+        redecide=fixed,
+        redecide_basis="re-pulled inputs, cutoff 0.20",
+    )
     tampered = folder / "bundle-tampered"
     shutil.copytree(bundle, tampered)
     target = tampered / "decisions.jsonl"
