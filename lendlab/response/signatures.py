@@ -90,8 +90,9 @@ EXPECTATIONS: tuple[str, ...] = ("up", "down", "flat", "moved")
 SIGNAL_RULES: dict[str, str] = {
     "errors": "error rate (passed in from the service's metrics): up if +0.01 or more, flat "
     "if the change is under 0.005",
-    "latency": "p99 of duration_ms: up if x1.5 or more, down if x0.67 or less, flat within "
-    "x0.9-x1.1",
+    "latency": "p99 of duration_ms: up if x1.5 or more and the p90 also x1.2 or more (a few slow "
+    "requests on a busy host move only the extreme tail: moderate), down if x0.67 or less, flat "
+    "within x0.9-x1.1",
     "fallback": "share of decisions made by a fallback: up if +0.01 or more, flat under +0.005",
     "approval_rate": "share approved: up/down by 0.02 (2 points) or more, flat under 0.01",
     "review_rate": "share sent to manual review: up/down by 0.02 or more, flat under 0.01",
@@ -511,7 +512,11 @@ def measure_signals(
         b = float(np.percentile(bd, 99)) if bd.size else math.nan
         c = float(np.percentile(cd, 99)) if cd.size else math.nan
         if b > 0 and not math.isnan(c):
-            put("latency", float(b), float(c), _ratio_state(c / b, 1.5, 0.67, (0.9, 1.1)))
+            state = _ratio_state(c / b, 1.5, 0.67, (0.9, 1.1))
+            b90, c90 = np.percentile(bd, 90), np.percentile(cd, 90)
+            if state == "up" and not (b90 > 0 and c90 / b90 >= 1.2):
+                state = "moderate"  # only the extreme tail moved: host noise, not a symptom
+            put("latency", float(b), float(c), state)
     if _has(baseline, "fallback") and _has(incident, "fallback"):
         b, c = _share(_fallback_mask(baseline)), _share(_fallback_mask(incident))
         put("fallback", b, c, _delta_state(c - b, 0.01, 0.005))

@@ -2,6 +2,7 @@
 
 from functools import cache
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -275,3 +276,19 @@ def test_segment_levels_need_enough_rows_per_segment():
     base2 = base.assign(segment=["a"] * 30 + ["b"] * 30)
     row = measure_signals(base2, enough).loc["segment_income_level"]
     assert row["state"] == "down" and row["incident"] / row["baseline"] == pytest.approx(1 / 12)
+
+
+def test_a_few_slow_requests_on_a_busy_host_are_not_a_latency_symptom():
+    """p99 x3 from 1 % of requests while the bulk is unchanged: moderate, not up."""
+    rng = np.random.default_rng(0)
+
+    def frame(slow_share: float, scale: float = 1.0) -> pd.DataFrame:
+        ms = rng.gamma(4.0, 1.5, 2_000) * scale
+        slow = rng.random(2_000) < slow_share
+        ms[slow] = 70.0
+        return pd.DataFrame({"duration_ms": ms, "decision": "approve"})
+
+    noisy = measure_signals(frame(0.0), frame(0.02))
+    assert noisy.loc["latency", "state"] == "moderate"
+    real = measure_signals(frame(0.0), frame(0.02, scale=2.0))  # the bulk slowed down too
+    assert real.loc["latency", "state"] == "up"
