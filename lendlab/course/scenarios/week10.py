@@ -46,7 +46,6 @@ import os
 import re
 import shutil
 import tempfile
-import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -57,6 +56,7 @@ import numpy as np
 import pandas as pd
 
 from lendlab import world
+from lendlab.serving.replay import run_coroutine
 
 __all__ = [
     "ALERT_RULE_FILES",
@@ -814,28 +814,6 @@ class GameDayRun:
         )
 
 
-def _run_coroutine(coro: Any) -> Any:
-    """Run ``coro`` to the end, also from inside a running loop (Jupyter): in a thread."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coro)
-    box: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            box["value"] = asyncio.run(coro)
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
-            box["error"] = exc
-
-    thread = threading.Thread(target=target, name="week10-client", daemon=True)
-    thread.start()
-    thread.join()
-    if "error" in box:
-        raise box["error"]
-    return box["value"]
-
-
 async def _send(url: str, plan: _Plan, token: str, timeout: float) -> dict[str, Any]:
     import httpx
 
@@ -934,7 +912,7 @@ def play(
         raise ValueError("the stack and the incident must share one time_scale")
     n = int(round(float(rate) * phase_times(sealed.time_scale)["total_s"]))
     plan = _plan(sealed, seed=seed, n=n)
-    out = _run_coroutine(_send(stack.svc.url, plan, stack.token, timeout))
+    out = run_coroutine(_send(stack.svc.url, plan, stack.token, timeout))
     bad = [e for e in out["events"] if e["status"] not in (None, 200)]
     if bad:
         raise RuntimeError(f"an admin call of the game day failed: {bad[0]['path']} "
