@@ -127,6 +127,17 @@ def train_models(
     return {"aliases": aliases, "models": sidecars}
 
 
+def _read_aliases(folder: Path) -> dict[str, str]:
+    """``aliases.json`` of a registry folder; a clear error when the folder is not one."""
+    alias_file = folder / ALIASES_FILE
+    if not alias_file.is_file():
+        raise FileNotFoundError(
+            f"no {ALIASES_FILE} in {folder.as_posix()!r}; write models with "
+            "`lendlab models train --out DIR`"
+        )
+    return json.loads(alias_file.read_text(encoding="utf-8"))
+
+
 def _training_split(book: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(training-period applications, training loans, holdout loans): 80/20 by applied_at."""
     cut_time = book["applied_at"].quantile(0.8)
@@ -221,12 +232,7 @@ def register_model(
     from lendlab import world
 
     folder = Path(folder)
-    alias_file = folder / ALIASES_FILE
-    if not alias_file.is_file():
-        raise FileNotFoundError(
-            f"no {ALIASES_FILE} in {folder.as_posix()!r}; create the registry first with "
-            "`lendlab models train --out DIR`"
-        )
+    aliases = _read_aliases(folder)
     if not callable(getattr(model, "predict_pd", None)):
         raise TypeError(
             f"model must implement the model contract (predict_pd); got {type(model).__name__}"
@@ -249,13 +255,12 @@ def register_model(
             f"version {version!r} is already in {folder.as_posix()!r}; a released version is "
             "never overwritten: give the new model a new version name"
         )
-    aliases = json.loads(alias_file.read_text(encoding="utf-8"))
     train_apps, _, holdout = _training_split(world.generate(int(rows), seed=int(seed)))
     meta = {"seed": int(seed), "rows_generated": int(rows), **(metadata or {})}
     sidecar = _save_with_reference(model, folder, train_apps, holdout, metadata=meta)
     if alias is not None:
         aliases[alias] = version
-        alias_file.write_text(json.dumps(aliases, indent=2) + "\n", encoding="utf-8")
+        (folder / ALIASES_FILE).write_text(json.dumps(aliases, indent=2) + "\n", encoding="utf-8")
     return sidecar
 
 
@@ -295,12 +300,7 @@ class ModelRegistry:
 
         folder = Path(folder)
         alias_file = folder / ALIASES_FILE
-        if not alias_file.is_file():
-            raise FileNotFoundError(
-                f"no {ALIASES_FILE} in {folder.as_posix()!r}; write models with "
-                "`lendlab models train --out DIR`"
-            )
-        aliases = json.loads(alias_file.read_text(encoding="utf-8"))
+        aliases = _read_aliases(folder)
         models = {}
         for path in sorted(folder.glob("*.joblib")):
             sidecar = read_sidecar(path)

@@ -323,6 +323,12 @@ n_redecide = len(redo)"""
 # --------------------------------------------------------------------------- Q4: segments
 
 
+def _approval_by_segment(decisions: pd.DataFrame) -> pd.Series:
+    """Share approved per segment."""
+    approved = decisions["decision"].astype(str).eq("approve")
+    return approved.groupby(decisions["segment"].astype(str)).mean()
+
+
 def _segments(ctx: Mapping[str, Any]) -> list[str]:
     return sorted(set(_redecisions(ctx)["segment"].astype(str)))
 
@@ -358,13 +364,7 @@ affected_segments = sorted(set(redo["segment"].astype(str)))"""
         if given == want:
             return
         _, incident = scenario.truth_windows(log, ctx["sealed"])
-        rates = (
-            incident["decision"]
-            .astype(str)
-            .eq("approve")
-            .groupby(incident["segment"].astype(str))
-            .mean()
-        )
+        rates = _approval_by_segment(incident)
         lowest = str(rates.idxmin())
         if given == {lowest}:
             raise Incorrect(
@@ -382,13 +382,7 @@ affected_segments = sorted(set(redo["segment"].astype(str)))"""
     def wrong_answers(self, ctx: Mapping[str, Any]) -> list:
         want = _segments(ctx)
         _, incident = scenario.truth_windows(ctx["log"], ctx["sealed"])
-        rates = (
-            incident["decision"]
-            .astype(str)
-            .eq("approve")
-            .groupby(incident["segment"].astype(str))
-            .mean()
-        )
+        rates = _approval_by_segment(incident)
         sizes = incident["segment"].astype(str).value_counts()
         everyone = sorted(set(ctx["log"]["segment"].astype(str)))
         out = [[str(rates.idxmin())], [str(sizes.idxmax())], everyone, want[:1], []]
